@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both create .venv and install.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format worker beat bench migrate messages clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+run: export DJANGO_DEBUG ?= 1
+run: $(STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP) lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: $(STAMP)
+	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
+
+beat: $(STAMP)
+	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
+
+messages: $(STAMP)
+	for app in portal accounts signin messaging notices tickets audit; do \
+	  (cd $$app && DJANGO_DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete) ; \
+	done
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i 'var/*' -i '*/migrations/*' --ignore 'portal/*' --ignore 'accounts/*' --ignore 'signin/*' --ignore 'messaging/*' --ignore 'notices/*' --ignore 'tickets/*' --ignore 'audit/*' --ignore 'tests/*' --ignore 'bench/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) var/static

@@ -1,0 +1,62 @@
+"""Idempotent demo data: employees, one helpdesk agent, one admin. Prints the credentials."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import HELPDESK_AGENTS
+from accounts.services import roles_sync
+
+DEMO_PASSWORD = "Demo-Portal-2026!"
+
+PEOPLE = [
+    # username, first, last, email, phone, employee id, language, role
+    ("zhang.wei", "伟", "张", "zhang.wei@example.cn", "+8613800138001", "E1001", "zh-hans", None),
+    ("li.na", "娜", "李", "li.na@example.cn", "+8613800138002", "E1002", "zh-hans", None),
+    ("alice", "Alice", "Smith", "alice@example.com", "+8613800138003", "E1003", "en", None),
+    (
+        "agent",
+        "Helpdesk",
+        "Agent",
+        "agent@example.cn",
+        "+8613800138010",
+        "H2001",
+        "zh-hans",
+        "agent",
+    ),
+    ("admin", "Portal", "Admin", "admin@example.cn", "+8613800138020", "A3001", "en", "admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo employees, a helpdesk agent and an admin (safe to run again)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        roles_sync()
+        now = timezone.now()
+        rows = []
+        for username, first, last, email, phone, emp, lang, role in PEOPLE:
+            user = User.objects.filter(username__iexact=username).first()
+            created = user is None
+            if created:
+                user = User(username=username)
+                user.set_password(DEMO_PASSWORD)
+                user.password_changed_at = now
+            user.first_name, user.last_name = first, last
+            user.email, user.phone, user.employee_id, user.language = email, phone, emp, lang
+            user.email_verified_at = user.email_verified_at or now
+            user.phone_verified_at = user.phone_verified_at or now
+            user.is_staff = role in {"agent", "admin"}
+            user.is_superuser = role == "admin"
+            user.full_clean(exclude=["password"])
+            user.save()
+            if role == "agent":
+                user.groups.set(user.groups.model.objects.filter(name=HELPDESK_AGENTS))
+            rows.append((username, role or "employee", "created" if created else "kept"))
+        self.stdout.write(f"Demo accounts (password for new accounts: {DEMO_PASSWORD})")
+        for username, role, state in rows:
+            self.stdout.write(f"  {username:<10} {role:<9} {state}")

@@ -1,0 +1,62 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+
+def normalize_identifier(value: str) -> str:
+    """How a typed username or email is compared: trimmed, case-folded, no control characters."""
+    return "".join(ch for ch in (value or "") if ch.isprintable()).strip().casefold()
+
+
+class PortalUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # Usernames match case- and whitespace-insensitively everywhere, admin login included.
+        return self.get(username__iexact=(username or "").strip())
+
+
+class User(AbstractUser):
+    email = models.EmailField(_("email address"), blank=True)
+    phone = PhoneNumberField(_("mobile phone"), blank=True)
+    email_verified_at = models.DateTimeField(_("email verified at"), null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    password_changed_at = models.DateTimeField(_("password changed at"), null=True, blank=True)
+    employee_id = models.CharField(_("employee ID"), max_length=32, null=True, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("Language of the messages the portal sends to this person."),
+    )
+
+    objects = PortalUserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="user_email_ci_unique"
+            ),
+            models.UniqueConstraint(
+                "employee_id",
+                condition=Q(employee_id__isnull=False) & ~Q(employee_id=""),
+                name="user_employee_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def has_verified_email(self) -> bool:
+        return bool(self.email and self.email_verified_at)
+
+    @property
+    def has_verified_phone(self) -> bool:
+        return bool(self.phone and self.phone_verified_at)

@@ -1,0 +1,13 @@
+"""Roles and the exact permissions each needs. ``roles_sync`` makes the groups match this file.
+
+Each app that gives agents something to do lists its permissions here ("app_label.codename").
+Agents see and act on tickets and locks only; they never edit users, groups or notices.
+"""
+
+HELPDESK_AGENTS = "Helpdesk agents"
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    HELPDESK_AGENTS: [
+        "audit.view_auditevent",
+    ],
+}

@@ -1,0 +1,4 @@
+"""Self-service password reset (/accounts/password/reset/...)."""
+
+app_name = "reset"
+urlpatterns: list = []

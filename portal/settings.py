@@ -1,0 +1,321 @@
+"""Settings of the account-access portal.
+
+The environment is read here, once. Every variable is documented in the README with its default.
+App-level knobs that are not environment variables live in each app's ``conf.py``.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import timedelta
+from pathlib import Path
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.env import (
+    ConfigError,
+    bool_var,
+    database_from_url,
+    env,
+    int_var,
+    list_var,
+    networks_var,
+    url_var,
+)
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
+
+# --- Core -----------------------------------------------------------------------------------
+DEBUG = bool_var("DJANGO_DEBUG", False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ConfigError(
+            "DJANGO_SECRET_KEY is not set; production refuses to start without it "
+            "(set DJANGO_DEBUG=1 for a local demo)"
+        )
+    SECRET_KEY = "insecure-debug-only-key-never-used-in-production-0123456789"  # noqa: S105
+elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ConfigError("DJANGO_SECRET_KEY is too weak: use at least 50 random characters")
+
+ALLOWED_HOSTS = list_var(
+    "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+PORTAL_BASE_URL = url_var("PORTAL_BASE_URL", "http://127.0.0.1:8000")
+if not DEBUG and not ALLOWED_HOSTS:
+    raise ConfigError("DJANGO_ALLOWED_HOSTS is empty; list the portal's host names")
+
+# --- Applications ---------------------------------------------------------------------------
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "phonenumber_field",
+]
+LOCAL_APPS = [
+    "portal",
+    "audit",
+    "accounts",
+    "messaging",
+    "signin",
+    "notices",
+    "tickets",
+]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # AxesMiddleware stays last (django-axes docs).
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.portal",
+                "notices.context_processors.notices",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASES = {
+    "default": database_from_url(
+        env.str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+        base_dir=BASE_DIR,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, rate limits, Celery -------------------------------------------------------------
+# With REDIS_URL: Django's own Redis cache (shared by every web node and worker). Without it: the
+# database cache, still shared between processes, so lockout and rate limits are never per process.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "portal",
+            "TIMEOUT": 300,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+            "TIMEOUT": 300,
+        }
+    }
+
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
+# No broker: tasks run in-process, still only after the transaction commits (delay_on_commit).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 60
+CELERY_TASK_SOFT_TIME_LIMIT = 45
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Fail fast when the broker is down at enqueue time: the outbox sweep re-queues later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
+}
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
+
+# --- Passwords and authentication -----------------------------------------------------------
+PASSWORD_HASHERS = [
+    "accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+PASSWORD_MIN_LENGTH = int_var("PASSWORD_MIN_LENGTH", 12, minimum=8, maximum=128)
+PASSWORD_MAX_AGE_DAYS = int_var("PASSWORD_MAX_AGE_DAYS", 0, minimum=0)  # 0: no expiry (NIST)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    # AxesStandaloneBackend first: a locked attempt is refused before any password is hashed.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "signin:login"
+LOGIN_REDIRECT_URL = "accounts:overview"
+LOGOUT_REDIRECT_URL = "home"
+
+# --- Lockout (django-axes plus our policy, see signin/) ---------------------------------------
+LOCKOUT_FAILURE_LIMIT = int_var("LOCKOUT_FAILURE_LIMIT", 5, minimum=1, maximum=100)
+LOCKOUT_COOLOFF_MINUTES = int_var("LOCKOUT_COOLOFF_MINUTES", 30, minimum=1, maximum=1440)
+LOCKOUT_IP_FAILURE_LIMIT = int_var("LOCKOUT_IP_FAILURE_LIMIT", 30, minimum=1)
+LOCKOUT_LOG_RETENTION_DAYS = int_var("LOCKOUT_LOG_RETENTION_DAYS", 90, minimum=1)
+LOCKOUT_TRUSTED_NETWORKS = networks_var("LOCKOUT_TRUSTED_NETWORKS")
+TRUSTED_PROXY_COUNT = int_var("TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=10)
+
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = LOCKOUT_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password", "code", "token", "new_password1", "new_password2"]
+AXES_VERBOSE = False
+# W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
+# so an IP never widens or narrows an account's lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Sessions and cookies -------------------------------------------------------------------
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = 12 * 3600  # absolute cap: 12 hours
+SESSION_IDLE_TIMEOUT_SECONDS = int_var("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE = not DEBUG
+SESSION_COOKIE_SECURE = SECURE
+CSRF_COOKIE_SECURE = SECURE
+LANGUAGE_COOKIE_SECURE = SECURE
+SECURE_SSL_REDIRECT = bool_var("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = int_var("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = bool_var("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = bool_var("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if TRUSTED_PROXY_COUNT > 0:
+    # The TLS proxy in front tells us the original scheme.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [PORTAL_BASE_URL]
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+
+# --- Email and SMS --------------------------------------------------------------------------
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
+    if _email.get(_key) not in (None, ""):
+        globals()[_key] = _email[_key]
+EMAIL_USE_TLS = bool(_email.get("EMAIL_USE_TLS", False))
+EMAIL_USE_SSL = bool(_email.get("EMAIL_USE_SSL", False))
+if _email.get("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Account Portal <noreply@portal.local>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+SMS_BACKEND = env.str("SMS_BACKEND", default="console")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+SMS_ALLOWED_REGIONS = [r.upper() for r in list_var("SMS_ALLOWED_REGIONS", ["CN"])]
+PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN").upper()
+PHONENUMBER_DB_FORMAT = "E164"
+
+# --- Notices --------------------------------------------------------------------------------
+NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)
+LOCK_STATUS_API_SECRET = env.str("LOCK_STATUS_API_SECRET", default="")
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="zh-hans").strip().lower()
+if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
+    raise ConfigError(f"LANGUAGE_CODE={LANGUAGE_CODE!r} is not shipped; use one of: zh-hans, en")
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ConfigError(f"TIME_ZONE={TIME_ZONE!r} is not a known time zone") from None
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# --- Static files ---------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Logging: one line per event, never a secret --------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"one_line": {"()": "portal.logging.OneLineFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["one_line"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
+    },
+}

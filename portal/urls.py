@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("signin.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("account/", include("accounts.urls_self")),
+    path("tickets/", include("tickets.urls")),
+    path("", include("notices.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("dev/", include("messaging.urls_dev"))]

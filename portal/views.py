@@ -1,0 +1,63 @@
+"""Site-wide pages: home and health."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+def _check_database() -> dict:
+    started = time.perf_counter()
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _check_cache() -> dict:
+    started = time.perf_counter()
+    try:
+        cache.set("healthz:probe", "1", 10)
+        ok = cache.get("healthz:probe") == "1"
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": ok, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _check_broker() -> dict:
+    if not settings.CELERY_BROKER_URL:
+        return {"ok": True, "mode": "in-process"}
+    from portal.celery import app
+
+    started = time.perf_counter()
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=1)
+    except Exception as exc:
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "mode": "broker", "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _check_database(), "cache": _check_cache(), "broker": _check_broker()}
+    status = 200 if checks["database"]["ok"] else 503
+    overall = "ok" if all(c["ok"] for c in checks.values()) else "degraded"
+    if status != 200:
+        overall = "down"
+    return JsonResponse({"status": overall, "checks": checks}, status=status)

@@ -1,0 +1,4 @@
+"""Unlock requests (/tickets/unlock/, /tickets/status/<token>/)."""
+
+app_name = "tickets"
+urlpatterns: list = []
