@@ -37,7 +37,7 @@ beat: $(STAMP)
 	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH)
 
 messages: $(STAMP)
 	for app in portal accounts signin messaging notices tickets audit; do \
