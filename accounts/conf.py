@@ -1,10 +1,34 @@
-"""Knobs of the accounts app, read lazily from settings with these defaults."""
+"""Knobs of the accounts app, read lazily from settings with these defaults.
+
+Any of these can be overridden by a setting of the same name (tests use ``settings``), never by
+reading the environment here: environment variables are read only in ``portal/settings.py``.
+"""
 
 from django.conf import settings
 
 DEFAULTS = {
     "PASSWORD_HISTORY_COUNT": 5,  # the current password and this many earlier ones are refused
     "PASSWORD_MAX_LENGTH": 128,
+    # --- One-time codes sent by email or SMS (accounts.codes) ---------------------------------
+    "CODE_TTL_SECONDS": 600,  # a code lives 10 minutes (NIST, ASVS V6.6.2)
+    "CODE_MAX_TRIES": 5,  # wrong tries per code, kept across resends (Twilio Verify: 5)
+    "CODE_RESEND_COOLDOWN_SECONDS": 60,
+    "CODE_SENDS_PER_HOUR": 5,  # per account and purpose
+    "CODE_SMS_PER_HOUR": 3,  # SMS codes per account (and per typed identifier in a reset)
+    "CODE_TRIES_WINDOW_SECONDS": 3600,  # a device stopped by wrong tries opens again after this
+    # --- Self-service password reset (accounts.flows.reset) -----------------------------------
+    "RESET_FLOW_TTL_SECONDS": 3600,  # a reset must be finished within an hour of starting
+    "RESET_NEW_PASSWORD_SECONDS": 900,  # after the code, 15 minutes to choose the password
+    "RESET_IP_SENDS_PER_HOUR": 20,  # codes one client address may ask for
+    "RESET_IP_FAILURES_PER_HOUR": 50,  # wrong codes one client address may type
+    "RESET_BLOCK_AFTER_FAILURES": 20,  # consecutive wrong codes that block self-service reset
+    "RESET_BLOCK_HOURS": 24,
+    "RESET_INVITE_TTL_SECONDS": 3600,  # an agent's reset link works for an hour, once
+    # --- The security page --------------------------------------------------------------------
+    "CONTACT_PROMPT_SKIPS": 3,  # times a user without a verified contact may skip adding one
+    "BACKUP_CODE_COUNT": 10,
+    "TOTP_ISSUER": "Account Portal",
+    "TOTP_VERIFY_FAILURES_PER_HOUR": 10,  # wrong codes on the "confirm it's you" page
 }
 
 
