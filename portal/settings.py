@@ -170,6 +170,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
+CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
+    "task": "messaging.sweep",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
 
 # --- Passwords and authentication -----------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -266,6 +271,29 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 SMS_ALLOWED_REGIONS = [r.upper() for r in list_var("SMS_ALLOWED_REGIONS", ["CN"])]
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN").upper()
 PHONENUMBER_DB_FORMAT = "E164"
+# SMS spend and abuse guard (messaging/guard.py): caps kept in the shared cache.
+SMS_CAP_PER_NUMBER_HOUR = int_var("SMS_CAP_PER_NUMBER_HOUR", 5, minimum=1)
+SMS_CAP_PER_NUMBER_DAY = int_var("SMS_CAP_PER_NUMBER_DAY", 10, minimum=1)
+SMS_CAP_PER_ACCOUNT_DAY = int_var("SMS_CAP_PER_ACCOUNT_DAY", 10, minimum=1)
+SMS_BUDGET_HOUR = int_var("SMS_BUDGET_HOUR", 300, minimum=1)
+SMS_BUDGET_DAY = int_var("SMS_BUDGET_DAY", 2000, minimum=1)
+# SMS providers (messaging/sms/): only the chosen SMS_BACKEND's variables are needed.
+SMS_WEBHOOK_URL = env.str("SMS_WEBHOOK_URL", default="")
+SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
+SMS_TWILIO_ACCOUNT_SID = env.str("SMS_TWILIO_ACCOUNT_SID", default="")
+SMS_TWILIO_AUTH_TOKEN = env.str("SMS_TWILIO_AUTH_TOKEN", default="")
+SMS_TWILIO_FROM = env.str("SMS_TWILIO_FROM", default="")
+SMS_TWILIO_MESSAGING_SERVICE_SID = env.str("SMS_TWILIO_MESSAGING_SERVICE_SID", default="")
+SMS_TWILIO_API_BASE = url_var("SMS_TWILIO_API_BASE", "https://api.twilio.com")
+SMS_ALIYUN_ACCESS_KEY_ID = env.str("SMS_ALIYUN_ACCESS_KEY_ID", default="")
+SMS_ALIYUN_ACCESS_KEY_SECRET = env.str("SMS_ALIYUN_ACCESS_KEY_SECRET", default="")
+SMS_ALIYUN_SIGN_NAME = env.str("SMS_ALIYUN_SIGN_NAME", default="")
+# "kind=SMS_123456,other_kind=SMS_234567": Alibaba Cloud template code per message kind.
+SMS_ALIYUN_TEMPLATES = dict(
+    item.split("=", 1) for item in list_var("SMS_ALIYUN_TEMPLATES", []) if "=" in item
+)
+SMS_ALIYUN_DEFAULT_TEMPLATE = env.str("SMS_ALIYUN_DEFAULT_TEMPLATE", default="")
+SMS_ALIYUN_ENDPOINT = url_var("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
 
 # --- Notices --------------------------------------------------------------------------------
 NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)

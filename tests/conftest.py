@@ -144,6 +144,16 @@ def _clear_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _clear_sms_outbox():
+    """``messaging.sms.outbox`` (the locmem SMS backend) starts empty in every test, like
+    ``django.core.mail.outbox``."""
+    from messaging import sms
+
+    sms.outbox.clear()
+    yield
+
+
 @pytest.fixture
 def real_hasher(settings):
     settings.PASSWORD_HASHERS = ["accounts.hashers.PortalArgon2PasswordHasher"]

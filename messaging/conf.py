@@ -1,0 +1,66 @@
+"""Knobs of the messaging app, read lazily from settings with these defaults.
+
+Environment-backed ones (the SMS caps and provider credentials) are set in ``portal/settings.py``;
+the others may be overridden in settings by name.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+DEFAULTS = {
+    # Dotted callables f(*, kind, user, language) -> dict, merged into every message's context.
+    "MESSAGING_CONTEXT_PROCESSORS": [],
+    # Delivery attempts before a message is failed; backoff base * 2**(n-1) with jitter, capped.
+    "MESSAGING_MAX_ATTEMPTS": 6,
+    "MESSAGING_RETRY_BASE_SECONDS": 5.0,
+    "MESSAGING_RETRY_CAP_SECONDS": 300.0,
+    # The sweep re-queues rows still queued this long after they were due.
+    "MESSAGING_REQUEUE_AFTER_SECONDS": 60,
+    # A row "sending" for longer than this lost its worker (hard time limit is 60 s).
+    "MESSAGING_SENDING_TIMEOUT_SECONDS": 180,
+    "MESSAGING_SWEEP_BATCH": 500,
+    # Messages without their own expiry are dropped when still unsent after this long.
+    "MESSAGING_DEFAULT_TTL_SECONDS": 24 * 3600,
+    # Keep secret bodies until expiry instead of wiping them at once (None: only in DEBUG, so the
+    # demo inbox can show a reset code).
+    "MESSAGING_KEEP_SECRETS_UNTIL_EXPIRY": None,
+    "MESSAGING_MAX_SUBJECT_CHARS": 200,
+    "MESSAGING_MAX_EMAIL_TEXT_BYTES": 8 * 1024,
+    "MESSAGING_MAX_EMAIL_HTML_BYTES": 64 * 1024,
+    # 5 segments of a UCS-2 (Chinese) SMS; one segment is 70 characters.
+    "MESSAGING_MAX_SMS_CHARS": 335,
+    "MESSAGING_INBOX_SIZE": 50,
+    "SMS_HTTP_TIMEOUT": 10.0,
+    # Spend and abuse guard (env-backed in settings).
+    "SMS_CAP_PER_NUMBER_HOUR": 5,
+    "SMS_CAP_PER_NUMBER_DAY": 10,
+    "SMS_CAP_PER_ACCOUNT_DAY": 10,
+    "SMS_BUDGET_HOUR": 300,
+    "SMS_BUDGET_DAY": 2000,
+    "SMS_ALLOWED_REGIONS": ["CN"],
+    # Providers (env-backed in settings).
+    "SMS_WEBHOOK_URL": "",
+    "SMS_WEBHOOK_SECRET": "",
+    "SMS_TWILIO_ACCOUNT_SID": "",
+    "SMS_TWILIO_AUTH_TOKEN": "",
+    "SMS_TWILIO_FROM": "",
+    "SMS_TWILIO_MESSAGING_SERVICE_SID": "",
+    "SMS_TWILIO_API_BASE": "https://api.twilio.com",
+    "SMS_ALIYUN_ACCESS_KEY_ID": "",
+    "SMS_ALIYUN_ACCESS_KEY_SECRET": "",
+    "SMS_ALIYUN_SIGN_NAME": "",
+    "SMS_ALIYUN_TEMPLATES": {},
+    "SMS_ALIYUN_DEFAULT_TEMPLATE": "",
+    "SMS_ALIYUN_ENDPOINT": "https://dysmsapi.aliyuncs.com/",
+    "SMS_ALIYUN_REGION_ID": "cn-hangzhou",
+}
+
+
+def get(name: str):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def keep_secrets_until_expiry() -> bool:
+    value = get("MESSAGING_KEEP_SECRETS_UNTIL_EXPIRY")
+    return bool(settings.DEBUG) if value is None else bool(value)

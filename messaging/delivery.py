@@ -1,0 +1,93 @@
+"""Handing one outbox row to its channel: Django's email backend or the SMS backend.
+
+Each function calls the provider exactly once and turns what went wrong into a
+``TransientDeliveryError`` (retry later) or a ``PermanentDeliveryError`` (give up).
+"""
+
+from __future__ import annotations
+
+import smtplib
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+
+from messaging import sms
+from messaging.errors import PermanentDeliveryError, TransientDeliveryError
+from messaging.models import OutboxMessage
+
+
+def _message_id(message: OutboxMessage) -> str:
+    host = urlsplit(settings.PORTAL_BASE_URL).hostname or "portal.local"
+    return f"<{message.reference}@{host}>"
+
+
+def _smtp_error(exc: smtplib.SMTPException) -> Exception:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        detail = ", ".join(str(c) for c in codes)
+        if codes and all(code >= 500 for code in codes):
+            return PermanentDeliveryError(f"SMTP refused the recipient ({detail})")
+        return TransientDeliveryError(f"SMTP deferred the recipient ({detail})")
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # Wrong credentials: an operator fixes them; keep the message for the next attempts.
+        return TransientDeliveryError(f"SMTP authentication failed ({exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = f"SMTP {exc.smtp_code}"
+        if exc.smtp_code >= 500:
+            return PermanentDeliveryError(f"{text}: message refused")
+        return TransientDeliveryError(f"{text}: try again later")
+    return TransientDeliveryError(f"SMTP error ({exc.__class__.__name__})")
+
+
+def email_deliver(message: OutboxMessage) -> str:
+    message_id = _message_id(message)
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[message.recipient],
+        headers={
+            # The same id on a resend lets mail clients fold a duplicate away.
+            "Message-ID": message_id,
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "X-Portal-Reference": str(message.reference),
+            "Content-Language": message.language,
+        },
+        connection=get_connection(fail_silently=False),
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    try:
+        email.send(fail_silently=False)
+    except (BadHeaderError, ValueError, UnicodeError) as exc:
+        raise PermanentDeliveryError(
+            f"message cannot be encoded ({exc.__class__.__name__})"
+        ) from exc
+    except smtplib.SMTPException as exc:
+        raise _smtp_error(exc) from exc
+    except OSError as exc:  # refused, unreachable, timed out, TLS
+        raise TransientDeliveryError(f"SMTP server unreachable ({exc.__class__.__name__})") from exc
+    return message_id.strip("<>")
+
+
+def sms_deliver(message: OutboxMessage) -> str:
+    backend = sms.get_backend()
+    return backend.send(
+        sms.SmsMessage(
+            to=message.recipient,
+            body=message.body_text,
+            kind=message.kind,
+            reference=str(message.reference),
+            language=message.language,
+            params=dict(message.params or {}),
+        )
+    )
+
+
+def deliver(message: OutboxMessage) -> str:
+    """Call the provider once; return its message id."""
+    if message.channel == OutboxMessage.Channel.EMAIL:
+        return email_deliver(message)
+    return sms_deliver(message)

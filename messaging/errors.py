@@ -1,0 +1,84 @@
+"""Errors of the messaging layer.
+
+``MessagingError`` and its subclasses are raised by ``messaging_send`` to its caller, before
+anything is written: each carries a translated sentence (``str(exc)``) that a view can show and a
+stable ``code`` for programs. ``DeliveryError`` is raised by a backend inside the worker: transient
+ones are retried with backoff, permanent ones end the message as ``failed``.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class MessagingError(Exception):
+    code = "messaging_error"
+    default_message = _("The message could not be queued.")
+
+    def __init__(self, message=None, *, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class InvalidRecipient(MessagingError):
+    code = "invalid_recipient"
+    default_message = _("The recipient's address cannot be used.")
+
+
+class MessageTooLarge(MessagingError):
+    code = "too_large"
+    default_message = _("The message is too long to send.")
+
+
+class SmsBlocked(MessagingError):
+    """An SMS refused by the spend and abuse guard (caps, budget, region). Audited; the caller may
+    fall back to email. ``reason`` is one of ``region``, ``number_hour``, ``number_day``,
+    ``account_day``, ``budget_hour``, ``budget_day``."""
+
+    code = "sms_blocked"
+    default_message = _("No text message can be sent to this number right now.")
+
+    def __init__(self, message=None, *, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(message)
+
+
+class UnknownKind(MessagingError):
+    """No template set for this kind and channel: a programming error in the caller."""
+
+    code = "unknown_kind"
+    default_message = _("This kind of message does not exist.")
+
+
+class OutboxStateError(MessagingError):
+    """A transition asked of a message in the wrong state (e.g. retrying one already sent)."""
+
+    code = "wrong_state"
+    default_message = _("This message cannot be changed in its current state.")
+
+
+class DeliveryError(Exception):
+    """A backend could not deliver. Never holds the body or a code; the text goes to last_error."""
+
+    transient = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message[:480])
+
+
+class TransientDeliveryError(DeliveryError):
+    """Worth another try later: network error, timeout, throttling, provider 5xx."""
+
+    transient = True
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Trying again cannot help: bad number, refused address, rejected credentials or template."""
+
+    transient = False

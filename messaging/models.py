@@ -1,0 +1,95 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class OutboxMessage(models.Model):
+    """One email or SMS, written in the transaction of the change it reports and delivered by a
+    worker after commit. The row is the source of truth: the task only carries its id.
+
+    Life cycle: ``queued`` → ``sending`` (claimed by exactly one worker) → ``sent``; a transient
+    provider error puts it back to ``queued`` with a later ``next_attempt_at``; a permanent one or
+    too many attempts end it ``failed``; content past ``expires_at`` ends it ``expired``. Secret
+    content (a code, a link token) is wiped once sent or expired; the metadata stays.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        EXPIRED = "expired", _("expired")
+
+    reference = models.UUIDField(_("reference"), default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_messages",
+    )
+    recipient = models.CharField(_("recipient"), max_length=254)
+    language = models.CharField(_("language"), max_length=10)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
+    body_html = models.TextField(_("HTML"), blank=True)
+    params = models.JSONField(_("template parameters"), default=dict, blank=True)
+    secret = models.BooleanField(
+        _("holds a secret"),
+        default=False,
+        help_text=_("The content holds a code or a link token; it is wiped once sent or expired."),
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    provider_message_id = models.CharField(_("provider message ID"), max_length=128, blank=True)
+    idempotency_key = models.CharField(
+        _("idempotency key"), max_length=128, null=True, blank=True, unique=True
+    )
+    created_at = models.DateTimeField(_("created"), db_index=True)
+    updated_at = models.DateTimeField(_("updated"))
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    wiped_at = models.DateTimeField(_("content wiped"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["-created_at", "-id"]
+        permissions = [("retry_outboxmessage", _("Can retry a failed message"))]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due"),
+            models.Index(fields=["user", "-created_at"], name="outbox_user_time"),
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(secret=True, wiped_at__isnull=True),
+                name="outbox_secret_unwiped",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def masked_recipient(self) -> str:
+        from messaging.recipients import mask_recipient
+
+        return mask_recipient(channel=self.channel, address=self.recipient)
+
+    @property
+    def has_content(self) -> bool:
+        return self.wiped_at is None

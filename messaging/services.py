@@ -1,0 +1,201 @@
+"""Writes of the messaging layer: queue a message, deliver it, retry, sweep.
+
+``messaging_send`` and ``messaging_notify_user`` are what other apps call, inside their own
+transaction. Delivery (``outbox_deliver``), the periodic sweep and the admin's retry live in
+``messaging.outbox`` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.services import audit_record
+from messaging import conf, guard
+from messaging.errors import (
+    InvalidRecipient,
+    MessagingError,
+    SmsBlocked,
+    UnknownKind,
+)
+from messaging.models import OutboxMessage
+from messaging.outbox import (
+    enqueue_on_commit,
+    outbox_deliver,
+    outbox_retry,
+    outbox_sweep,
+)
+from messaging.recipients import email_normalize, mask_recipient, phone_normalize
+from messaging.rendering import kind_channels, language_for, render_message
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "messaging_notify_user",
+    "messaging_send",
+    "outbox_deliver",
+    "outbox_retry",
+    "outbox_sweep",
+]
+
+CHANNELS = {OutboxMessage.Channel.EMAIL.value, OutboxMessage.Channel.SMS.value}
+
+
+def _address(*, channel: str, to_user: Any, to_address: str | None) -> str:
+    if to_address is not None:
+        raw = to_address
+    elif to_user is not None:
+        raw = to_user.email if channel == "email" else to_user.phone
+    else:
+        raise InvalidRecipient(_("No recipient was given."), code="no_recipient")
+    if channel == "email":
+        return email_normalize(raw)
+    return phone_normalize(raw)
+
+
+def _idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= 128 or not value.isprintable():
+        raise MessagingError(_("The idempotency key is not valid."), code="bad_idempotency_key")
+    return value
+
+
+def _sms_guard(*, phone: str, user: Any, kind: str) -> None:
+    """Audit and refuse an SMS the spend guard blocks. The audit row joins the caller's
+    transaction, which the caller keeps when it falls back to email."""
+    refusal = guard.sms_spend(phone=phone, user_id=getattr(user, "pk", None))
+    if refusal is None:
+        return
+    masked = mask_recipient(channel="sms", address=phone)
+    logger.warning("sms blocked reason=%s kind=%s to=%s", refusal.reason, kind, masked)
+    audit_record(
+        event="messaging.sms_blocked",
+        user=user,
+        subject=masked,
+        data={"reason": refusal.reason, "kind": kind, "limit": refusal.limit},
+    )
+    if refusal.reason == "region":
+        raise SmsBlocked(
+            _("Text messages cannot be sent to numbers in this region."), reason="region"
+        )
+    raise SmsBlocked(
+        _("Too many text messages were sent to this number or account. Try email instead."),
+        reason=refusal.reason,
+    )
+
+
+def messaging_send(
+    *,
+    channel: str,
+    kind: str,
+    context: dict,
+    to_user: Any = None,
+    to_address: str | None = None,
+    language: str | None = None,
+    secret: bool = False,
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> OutboxMessage:
+    """Render ``kind`` for ``channel`` in the recipient's language, write the outbox row in the
+    caller's transaction, and queue its delivery once that transaction commits.
+
+    ``to_address`` wins over ``to_user``'s address (e.g. a number being verified). ``secret``
+    marks content holding a code or a link token: it is wiped once sent or expired, and never
+    shown in the admin. A message still unsent at ``expires_at`` (default: 24 hours) is never
+    sent. With an ``idempotency_key`` already used, the existing message is returned and nothing
+    is queued again.
+
+    Raises ``InvalidRecipient``, ``MessageTooLarge``, ``UnknownKind`` or ``SmsBlocked`` (all
+    ``MessagingError``) and writes no message when it does (a blocked SMS writes its audit row).
+    """
+    if channel not in CHANNELS:
+        raise MessagingError(_("Unknown channel."), code="unknown_channel")
+    address = _address(channel=channel, to_user=to_user, to_address=to_address)
+    key = _idempotency_key(idempotency_key)
+    if key is not None:
+        existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+    lang = language_for(user=to_user, language=language)
+    rendered = render_message(
+        channel=channel, kind=kind, context=context, user=to_user, language=lang
+    )
+    if channel == "sms":
+        _sms_guard(phone=address, user=to_user, kind=kind)
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + timedelta(seconds=conf.get("MESSAGING_DEFAULT_TTL_SECONDS"))
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=channel,
+                kind=kind,
+                user=to_user if getattr(to_user, "pk", None) else None,
+                recipient=address,
+                language=lang,
+                subject=rendered.subject,
+                body_text=rendered.text,
+                body_html=rendered.html,
+                params=rendered.params if channel == "sms" else {},
+                secret=secret,
+                idempotency_key=key,
+                created_at=now,
+                updated_at=now,
+                next_attempt_at=now,
+                expires_at=expires_at,
+            )
+    except IntegrityError:
+        if key is None:
+            raise
+        # Another transaction used the same key first (it has committed: the unique index
+        # made us wait for it).
+        return OutboxMessage.objects.get(idempotency_key=key)
+    enqueue_on_commit(message.pk)
+    return message
+
+
+@transaction.atomic
+def messaging_notify_user(
+    *,
+    user: Any,
+    kind: str,
+    context: dict,
+    channels: tuple[str, ...] | list[str] = ("email", "sms"),
+    secret: bool = False,
+    expires_at: datetime | None = None,
+) -> list[OutboxMessage]:
+    """One message per verified contact of ``user`` on ``channels`` that the kind has templates
+    for. An SMS refused by the spend guard is audited and skipped (the email still goes); so is an
+    address that cannot be used. Returns the messages queued (possibly none)."""
+    available = kind_channels(kind)
+    if not available:
+        raise UnknownKind(_("This kind of message does not exist."))
+    verified = {"email": user.has_verified_email, "sms": user.has_verified_phone}
+    queued: list[OutboxMessage] = []
+    for channel in dict.fromkeys(channels):
+        if channel not in available or not verified.get(channel):
+            continue
+        try:
+            queued.append(
+                messaging_send(
+                    channel=channel,
+                    kind=kind,
+                    context=context,
+                    to_user=user,
+                    secret=secret,
+                    expires_at=expires_at,
+                )
+            )
+        except SmsBlocked:
+            continue
+        except InvalidRecipient as exc:
+            logger.warning(
+                "notify skipped user=%s channel=%s kind=%s: %s", user.pk, channel, kind, exc.code
+            )
+    return queued
