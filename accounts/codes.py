@@ -181,10 +181,12 @@ def device_deliver(*, device: ContactCodeDevice, context: dict | None = None):
     row. The plain code exists only in the message (``secret=True``: wiped after delivery)."""
     from messaging.services import messaging_send
 
-    code = device.generate_token(valid_secs=code_ttl_seconds(), commit=True)
+    code = device.generate_token(valid_secs=code_ttl_seconds(), commit=False)
     kind = MESSAGE_KINDS.get(device.purpose, DEFAULT_MESSAGE_KIND)
     minutes = max(1, code_ttl_seconds() // 60)
-    return messaging_send(
+    # The outbox refuses (SmsBlocked, InvalidRecipient...) before writing anything but its own
+    # audit row; the device is saved only once the message is queued.
+    message = messaging_send(
         channel=device.channel,
         kind=kind,
         context={
@@ -199,6 +201,8 @@ def device_deliver(*, device: ContactCodeDevice, context: dict | None = None):
         expires_at=device.valid_until,
         idempotency_key=f"code:{device.pk}:{device.sends}",
     )
+    device.save()
+    return message
 
 
 def _refuse(
@@ -257,7 +261,8 @@ def code_issue(
         device = _device_get_or_create(
             user=user, purpose=purpose, channel=channel, address=target, flow=flow
         )
-        allowed, info = device.generate_is_allowed()
+        # A reset flow enforces its own resend delay in the request; its task may run late.
+        allowed, info = device.generate_is_allowed() if flow is None else (True, None)
         if not allowed:
             return _refuse(
                 reason="cooldown", actor=actor, retry_at=info.get("next_generation_at"), **common
@@ -275,8 +280,7 @@ def code_issue(
                 return _refuse(reason="sms_capped", actor=actor, retry_at=sms.retry_at, **common)
         device.channel, device.address = channel, target
         try:
-            with transaction.atomic():
-                device.generate_challenge(extra_context=context)
+            device.generate_challenge(extra_context=context)
         except SmsBlocked as exc:
             return _refuse(
                 reason="sms_blocked", actor=actor, extra={"detail": exc.reason}, **common

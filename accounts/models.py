@@ -140,7 +140,6 @@ class ResetFlow(models.Model):
         FAILED = "failed", _("stopped after too many wrong codes")
 
     key_hash = models.CharField(max_length=64, unique=True)
-    link_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     identifier_key = models.CharField(_("typed identifier (keyed hash)"), max_length=64)
     user = models.ForeignKey(
         User,
@@ -166,7 +165,8 @@ class ResetFlow(models.Model):
     expires_at = models.DateTimeField(_("expires at"))
     code_expires_at = models.DateTimeField(_("code expires at"), null=True, blank=True)
     last_sent_at = models.DateTimeField(_("last code sent at"), null=True, blank=True)
-    sends = models.PositiveSmallIntegerField(_("codes sent"), default=0)
+    sends = models.PositiveSmallIntegerField(_("codes requested"), default=0)
+    dispatched = models.PositiveSmallIntegerField(_("codes handed to the outbox"), default=0)
     failures = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
     verified_at = models.DateTimeField(_("code verified at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from accounts import conf
-from accounts.models import PasswordHistory, User, UserSession
+from accounts import codes, conf, ratelimit
+from accounts.errors import ResetInviteRefused, WrongPassword
+from accounts.masking import mask_contact
+from accounts.models import PasswordHistory, ResetBlock, ResetFlow, User, UserSession
 from accounts.passwords import password_check
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
-from portal.net import client_ip, user_agent
+from portal.net import browser_label, client_ip, user_agent
 
 
 @transaction.atomic
@@ -115,3 +125,174 @@ def session_touch(*, session_key: str, now=None) -> None:
     UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
         last_seen_at=now or timezone.now()
     )
+
+
+# --- Sessions on the security page ----------------------------------------------------------
+@transaction.atomic
+def sessions_end_others(*, request: HttpRequest, user: User) -> int:
+    """ "Sign out all other sessions": every session of ``user`` but this browser's."""
+    ended = sessions_end_for_user(user=user, except_session_key=request.session.session_key)
+    audit_record(
+        event="account.sessions_ended",
+        request=request,
+        user=user,
+        subject=user.get_username(),
+        data={"sessions_ended": ended, "how": "self"},
+    )
+    return ended
+
+
+@transaction.atomic
+def session_rekey(*, old_key: str | None, new_key: str | None) -> None:
+    """Follow a session whose key Django cycled (``update_session_auth_hash``, ``login``)."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
+
+
+def user_password_change(
+    *, request: HttpRequest, user: User, current_password: str, new_password: str
+) -> None:
+    """The signed-in user changes the password: the current one is checked through
+    ``authenticate()`` (a wrong one counts toward the sign-in lockout), every other session ends,
+    this one stays signed in, and every verified contact gets a notice.
+
+    Raises ``WrongPassword`` or ``ValidationError`` (the new password's reasons).
+    """
+    from messaging.services import messaging_notify_user
+
+    checked = authenticate(request, username=user.get_username(), password=current_password)
+    if checked is None or checked.pk != user.pk:
+        with transaction.atomic():
+            audit_record(
+                event="account.password_change_refused",
+                request=request,
+                user=user,
+                subject=user.get_username(),
+                data={"reason": "wrong_current_password"},
+            )
+        raise WrongPassword()
+    old_key = request.session.session_key
+    with transaction.atomic():
+        user_password_set(
+            user=user,
+            raw_password=new_password,
+            reason="change",
+            request=request,
+            actor=user,
+            keep_session_key=old_key,
+        )
+        user.refresh_from_db()
+        messaging_notify_user(
+            user=user,
+            kind="account_password_changed",
+            context={
+                "changed_at": user.password_changed_at,
+                "ip": client_ip(request),
+                "browser": browser_label(user_agent(request)),
+                "how": "change",
+            },
+        )
+    update_session_auth_hash(request, user)
+    session_rekey(old_key=old_key, new_key=request.session.session_key)
+
+
+# --- Agents: reset links and reset blocks ---------------------------------------------------
+def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpRequest | None = None):
+    """An agent sends ``user`` a one-time reset link by email or SMS; the agent never sees it.
+
+    The link (``/accounts/password/reset/link/<token>/``) works for RESET_INVITE_TTL_SECONDS and
+    for one completed reset; only the SHA-256 of its token is stored. Opening it moves the token
+    into that browser's session and redirects to a page without it; the user then presses
+    "Continue" (mail scanners that only fetch links change nothing), passes the authenticator
+    step if enrolled, and chooses a password. Counts toward the account's 5 reset sends per
+    hour. Raises ``ResetInviteRefused``.
+    """
+    from accounts.flows.reset_limits import typed_key
+    from messaging.errors import MessagingError
+    from messaging.services import messaging_send
+
+    if channel not in codes.CHANNELS:
+        raise ValueError("channel must be email or sms")
+    address = codes.verified_address(user=user, channel=channel)
+    if not user.is_active:
+        raise ResetInviteRefused(_("This account is disabled."), code="inactive")
+    if not address:
+        raise ResetInviteRefused(
+            _("This person has no verified contact for this channel."), code="no_contact"
+        )
+    if channel == "sms" and not codes.sms_region_allowed(address):
+        raise ResetInviteRefused(codes.REFUSALS["sms_region"], code="sms_region")
+    sends_key = ratelimit.key_for("code-sends-reset", user.pk)
+    state = ratelimit.window_state(sends_key, limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600)
+    if state.retry_at:
+        raise ResetInviteRefused(codes.REFUSALS["rate_limited"], code="rate_limited")
+    now = timezone.now()
+    ttl = conf.get("RESET_INVITE_TTL_SECONDS")
+    token = secrets.token_urlsafe(32)
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("reset:link", args=[token])
+    with transaction.atomic():
+        flow = ResetFlow.objects.create(
+            key_hash=hashlib.sha256(token.encode()).hexdigest(),
+            identifier_key=typed_key(user.get_username()),
+            user=user,
+            started_by=actor,
+            channel=channel,
+            created_at=now,
+            expires_at=now + timedelta(seconds=ttl),
+            code_expires_at=now + timedelta(seconds=ttl),
+            last_sent_at=now,
+            sends=1,
+            dispatched=1,
+            ip=client_ip(request) if request is not None else None,
+        )
+        try:
+            with transaction.atomic():
+                messaging_send(
+                    channel=channel,
+                    kind="reset_invite",
+                    context={
+                        "link": link,
+                        "expires_minutes": max(1, ttl // 60),
+                        "agent_name": actor.get_full_name() or actor.get_username(),
+                    },
+                    to_user=user,
+                    to_address=address,
+                    secret=True,
+                    expires_at=flow.expires_at,
+                    idempotency_key=f"reset-invite:{flow.pk}",
+                )
+        except MessagingError as exc:
+            raise ResetInviteRefused(str(exc), code=exc.code) from exc
+        ratelimit.window_hit(sends_key, window=3600)
+        destination = mask_contact(channel, address)
+        audit_record(
+            event="reset.invite_sent",
+            request=request,
+            actor=actor,
+            user=user,
+            subject=user.get_username(),
+            data={"flow": flow.pk, "channel": channel, "to": destination},
+        )
+    return {"destination": destination, "expires_at": flow.expires_at, "channel": channel}
+
+
+@transaction.atomic
+def reset_block_lift(*, block, actor: User, request: HttpRequest | None = None) -> bool:
+    """An agent lifts a self-service reset block (after checking the caller). False if the block
+    was no longer active."""
+    block = ResetBlock.objects.select_for_update().get(pk=block.pk)
+    now = timezone.now()
+    if not block.is_active(now):
+        return False
+    block.lifted_at = now
+    block.lifted_by = actor
+    block.save(update_fields=["lifted_at", "lifted_by"])
+    audit_record(
+        event="reset.block_lifted",
+        request=request,
+        actor=actor,
+        user=block.user,
+        subject=block.user.get_username() if block.user else "",
+        data={"block": block.pk},
+    )
+    return True

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts import views
+from accounts.views import account
 
 app_name = "accounts"
-urlpatterns = [path("", views.overview, name="overview")]
+urlpatterns = [path("", account.overview, name="overview")]

@@ -1,3 +1,7 @@
+"""The employee's own security page (/account/)."""
+
+from __future__ import annotations
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render

@@ -1,0 +1,44 @@
+"""Domain errors of the accounts app: each carries a stable ``code`` and a translated sentence."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsError(Exception):
+    code = "accounts_error"
+    default_message = _("This action is not possible right now.")
+
+    def __init__(self, message=None, *, code: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        if code:
+            self.code = code
+        super().__init__(str(self.message))
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class ResetInviteRefused(AccountsError):
+    code = "invite_refused"
+    default_message = _("No reset link could be sent to this person.")
+
+
+class WrongPassword(AccountsError):
+    code = "wrong_password"
+    default_message = _("Your current password is not right.")
+
+
+class ContactChangeError(AccountsError):
+    code = "contact_error"
+    default_message = _("This recovery contact cannot be used.")
+
+
+class TwoStepError(AccountsError):
+    code = "two_step_error"
+    default_message = _("Two-step sign-in could not be changed.")
+
+
+class WrongState(AccountsError):
+    code = "wrong_state"
+    default_message = _("This cannot be done in the current state.")

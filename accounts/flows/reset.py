@@ -1,0 +1,460 @@
+"""The self-service password reset, step by step (allauth's "flow" pattern: views only delegate).
+
+1. ``reset_start``: the browser sends what the user typed and a channel. The request does the
+   same work whatever was typed: one lookup, one ``ResetFlow`` row, one audit row, caps keyed on
+   what was typed and on the client address; then a task (after commit) sends the code if an
+   account matched and has a verified contact. No provider call and no account-dependent work
+   happen inside the request, so neither the answer nor its timing tells whether the account
+   exists.
+2. ``reset_verify``: the code, checked under a row lock (one success among concurrent tries).
+3. ``reset_second_factor``: an authenticator or backup code when the account has TOTP.
+4. ``reset_complete``: the new password; every session ends, the lock goes, a notice goes out;
+   the browser is not signed in.
+
+What is visible to the browser is keyed on what was typed (and the client address), so an
+identifier that matches nothing meets every cap and block at the same count and with the same
+words. Caps on the account itself apply silently in the task (the code is not sent, an audit row
+says why); an account blocked after 20 consecutive wrong codes gets a notice on its own verified
+contacts instead.
+
+The flow key lives only in the browser's session; the database keeps its SHA-256.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import codes, conf
+from accounts.flows import reset_limits as limits
+from accounts.flows.reset_outcome import Outcome
+from accounts.models import (
+    CodeChannel,
+    ContactCodeDevice,
+    ResetFlow,
+    User,
+    normalize_identifier,
+)
+from accounts.selectors import user_find_by_identifier
+from audit.services import audit_record
+from portal.net import browser_label, client_ip, user_agent
+
+logger = logging.getLogger(__name__)
+
+SESSION_KEY = "accounts.reset_flow"
+OPEN_STATES = (
+    ResetFlow.State.CODE_SENT,
+    ResetFlow.State.SECOND_FACTOR,
+    ResetFlow.State.READY,
+)
+
+
+# --- reads --------------------------------------------------------------------------------------
+def flow_from_session(request: HttpRequest, *, lock: bool = False) -> ResetFlow | None:
+    key = request.session.get(SESSION_KEY)
+    if not isinstance(key, str) or not 20 <= len(key) <= 100:
+        return None
+    return flow_by_key(key, lock=lock)
+
+
+def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
+    qs = ResetFlow.objects.select_related("user")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.filter(key_hash=limits.sha(key)).first()
+
+
+def has_second_factor(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def step_for(flow: ResetFlow) -> str:
+    return {
+        ResetFlow.State.CODE_SENT: "verify",
+        ResetFlow.State.SECOND_FACTOR: "second_factor",
+        ResetFlow.State.READY: "new_password",
+    }.get(flow.state, "login")
+
+
+def flow_problem(flow: ResetFlow | None, *, now: datetime | None = None) -> str | None:
+    """Why this flow cannot go on, as a MESSAGES key, or None."""
+    now = now or timezone.now()
+    if flow is None:
+        return "no_flow"
+    if flow.state == ResetFlow.State.DONE:
+        return "done"
+    if flow.state == ResetFlow.State.FAILED:
+        return "failed"
+    if flow.is_expired(now):
+        return "expired"
+    if flow.state in (ResetFlow.State.SECOND_FACTOR, ResetFlow.State.READY):
+        window = timedelta(seconds=conf.get("RESET_NEW_PASSWORD_SECONDS"))
+        if flow.verified_at and now >= flow.verified_at + window:
+            return "too_late"
+    return None
+
+
+def _dispatch_on_commit(flow_id: int, send_no: int) -> None:
+    def enqueue():
+        from accounts.tasks import reset_code_dispatch
+
+        try:
+            reset_code_dispatch.delay(flow_id, send_no)
+        except Exception:
+            # The broker is down: the sweep (accounts.reset_dispatch_sweep) sends it shortly.
+            logger.exception("reset dispatch not queued flow=%s; the sweep will retry", flow_id)
+
+    transaction.on_commit(enqueue)
+
+
+def _audit_refusal(*, request: HttpRequest, subject: str, outcome: Outcome, step: str) -> None:
+    audit_record(
+        event="reset.refused",
+        request=request,
+        subject=subject,
+        data={"step": step, "reason": outcome.error},
+    )
+
+
+# --- 1. start -----------------------------------------------------------------------------------
+def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outcome:
+    """Start a reset for whatever was typed; store the flow key in the session."""
+    if channel not in codes.CHANNELS:
+        raise ValueError("channel must be email or sms")
+    ip = client_ip(request)
+    key = limits.typed_key(identifier)
+    subject = normalize_identifier(identifier)[:150]
+    refusal = limits.visible_caps(ip=ip, key=key, channel=channel)
+    if refusal is not None:
+        with transaction.atomic():
+            _audit_refusal(request=request, subject=subject, outcome=refusal, step="start")
+        return refusal
+    user = user_find_by_identifier(identifier=identifier)
+    now = timezone.now()
+    flow_key = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        flow = ResetFlow.objects.create(
+            key_hash=limits.sha(flow_key),
+            identifier_key=key,
+            user=user,
+            channel=channel,
+            created_at=now,
+            expires_at=now + timedelta(seconds=conf.get("RESET_FLOW_TTL_SECONDS")),
+            code_expires_at=now + timedelta(seconds=codes.code_ttl_seconds()),
+            last_sent_at=now,
+            sends=1,
+            ip=ip,
+        )
+        audit_record(
+            event="reset.requested",
+            request=request,
+            actor=None,
+            user=user,
+            subject=subject,
+            data={"flow": flow.pk, "channel": channel},
+        )
+        limits.count_send(ip=ip, key=key, channel=channel)
+        _dispatch_on_commit(flow.pk, 1)
+    request.session[SESSION_KEY] = flow_key
+    return Outcome(ok=True, next_step="verify")
+
+
+# --- 1b. resend ---------------------------------------------------------------------------------
+def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome:
+    """A new code for the browser's flow (after 60 s), optionally by the other channel."""
+    ip = client_ip(request)
+    now = timezone.now()
+    with transaction.atomic():
+        flow = flow_from_session(request, lock=True)
+        problem = flow_problem(flow, now=now)
+        if problem:
+            return Outcome(ok=False, error=problem)
+        if flow.state != ResetFlow.State.CODE_SENT or flow.started_by_id:
+            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        channel = channel if channel in codes.CHANNELS else flow.channel
+        next_at = flow.last_sent_at + timedelta(seconds=codes.resend_cooldown_seconds())
+        refusal = None
+        if now < next_at:
+            refusal = Outcome(ok=False, error="cooldown", retry_at=next_at)
+        else:
+            refusal = limits.visible_caps(ip=ip, key=flow.identifier_key, channel=channel)
+        if refusal is not None:
+            _audit_refusal(request=request, subject="", outcome=refusal, step="resend")
+            return refusal
+        flow.channel = channel
+        flow.sends += 1
+        flow.last_sent_at = now
+        flow.code_expires_at = now + timedelta(seconds=codes.code_ttl_seconds())
+        flow.save(update_fields=["channel", "sends", "last_sent_at", "code_expires_at"])
+        audit_record(
+            event="reset.resend_requested",
+            request=request,
+            user=flow.user,
+            data={"flow": flow.pk, "channel": channel, "sends": flow.sends},
+        )
+        limits.count_send(ip=ip, key=flow.identifier_key, channel=channel)
+        _dispatch_on_commit(flow.pk, flow.sends)
+    return Outcome(ok=True, next_step="verify")
+
+
+# --- the task: send the code when an account matched -------------------------------------------
+def reset_dispatch(*, flow_id: int, send_no: int) -> str:
+    """Send code number ``send_no`` of a flow (idempotent: a redelivered task sends nothing)."""
+    with transaction.atomic():
+        flow = (
+            ResetFlow.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=flow_id)
+            .first()
+        )
+        if flow is None or flow.state != ResetFlow.State.CODE_SENT or flow.is_expired():
+            return "stale"
+        if send_no != flow.sends:
+            return "superseded"
+        if flow.dispatched >= send_no:
+            return "duplicate"
+        flow.dispatched = send_no
+        flow.save(update_fields=["dispatched"])
+        user = flow.user
+        if user is None:
+            return "no_account"
+        if limits.active_block(limits.block_key_account(user.pk)) is not None:
+            audit_record(
+                event="reset.code_withheld",
+                user=user,
+                subject=user.get_username(),
+                ip=flow.ip,
+                data={"flow": flow.pk, "reason": "blocked"},
+            )
+            return "blocked"
+        issue = codes.code_issue(
+            user=user,
+            channel=flow.channel,
+            purpose="reset",
+            flow=flow,
+            context={"ip": flow.ip or ""},
+        )
+        if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
+            # No text message possible (no verified phone, region, caps): the owner's verified
+            # email gets the code instead. Nothing of this shows in the browser.
+            fallback = codes.code_issue(
+                user=user,
+                channel=CodeChannel.EMAIL,
+                purpose="reset",
+                flow=flow,
+                context={"ip": flow.ip or "", "sms_fallback": True},
+            )
+            if fallback.sent:
+                return "sent_by_email"
+        return "sent" if issue.sent else f"withheld:{issue.reason}"
+
+
+def reset_dispatch_sweep() -> int:
+    """Queue again the codes whose task never reached the broker (a minute late, still fresh)."""
+    now = timezone.now()
+    stale = ResetFlow.objects.filter(
+        state=ResetFlow.State.CODE_SENT,
+        dispatched__lt=F("sends"),
+        started_by__isnull=True,
+        expires_at__gt=now,
+        last_sent_at__lt=now - timedelta(seconds=30),
+        last_sent_at__gt=now - timedelta(seconds=codes.code_ttl_seconds() // 2),
+    ).values_list("pk", "sends")
+    count = 0
+    for flow_id, sends in stale:
+        from accounts.tasks import reset_code_dispatch
+
+        reset_code_dispatch.delay(flow_id, sends)
+        count += 1
+    return count
+
+
+# --- 2. the code --------------------------------------------------------------------------------
+def _verified(flow: ResetFlow, *, now: datetime, request, how: str) -> Outcome:
+    flow.state = (
+        ResetFlow.State.SECOND_FACTOR if has_second_factor(flow.user) else ResetFlow.State.READY
+    )
+    flow.verified_at = now
+    flow.save(update_fields=["state", "verified_at"])
+    limits.clear_streaks(flow)
+    audit_record(
+        event="reset.code_verified",
+        request=request,
+        user=flow.user,
+        subject=flow.user.get_username(),
+        data={"flow": flow.pk, "how": how},
+    )
+    return Outcome(ok=True, next_step=step_for(flow))
+
+
+def reset_verify(
+    *, flow_key: str, code: str, ip: str, request: HttpRequest | None = None
+) -> Outcome:
+    """Check the code typed for a flow. ``code`` must already be 6 digits (see
+    ``codes.code_normalize``); the view refuses anything else without counting a try."""
+    now = timezone.now()
+    with transaction.atomic():
+        flow = flow_by_key(flow_key, lock=True) if flow_key else None
+        problem = flow_problem(flow, now=now)
+        if problem:
+            return Outcome(ok=False, error=problem)
+        if flow.state != ResetFlow.State.CODE_SENT:
+            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        refusal = limits.failure_caps(flow=flow, ip=ip)
+        if refusal is not None:
+            return refusal
+        if flow.code_expires_at is None or now >= flow.code_expires_at:
+            return Outcome(ok=False, error="code_expired")
+        device = None
+        if flow.user_id and not flow.started_by_id:
+            device = ContactCodeDevice.objects.select_for_update().filter(flow=flow).first()
+        account_blocked = flow.user_id and limits.active_block(
+            limits.block_key_account(flow.user_id), now=now
+        )
+        if device is not None and not account_blocked:
+            ok = codes.device_check(device=device, code=code)
+        else:
+            # Same work as a real check: one keyed hash, compared in constant time.
+            salted_hmac("accounts.ContactCodeDevice", f"0:0:reset:{code}", algorithm="sha256")
+            ok = False
+        if ok:
+            return _verified(flow, now=now, request=request, how="code")
+        limits.record_failure(flow=flow, ip=ip, request=request, step="code")
+        if flow.state == ResetFlow.State.FAILED:
+            return Outcome(ok=False, error="failed")
+        return Outcome(
+            ok=False, error="wrong_code", tries_left=codes.code_max_tries() - flow.failures
+        )
+
+
+def reset_invite_accept(*, request: HttpRequest) -> Outcome:
+    """The user opened an agent's reset link in this browser and pressed "Continue"."""
+    now = timezone.now()
+    with transaction.atomic():
+        flow = flow_from_session(request, lock=True)
+        problem = flow_problem(flow, now=now)
+        if problem:
+            return Outcome(ok=False, error=problem)
+        if flow.state != ResetFlow.State.CODE_SENT or not flow.started_by_id:
+            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        # An agent's link is a deliberate act after checking the caller: it works even while the
+        # account's self-service reset is blocked.
+        return _verified(flow, now=now, request=request, how="invite_link")
+
+
+# --- 3. the second factor -----------------------------------------------------------------------
+def _second_factor_devices(user: User, token: str):
+    compact = token.replace(" ", "").replace("-", "")
+    if compact.isascii() and compact.isdigit() and len(compact) in (6, 8):
+        return compact, TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+    return compact.lower(), StaticDevice.objects.select_for_update().filter(
+        user=user, confirmed=True
+    )
+
+
+def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
+    ip = client_ip(request)
+    now = timezone.now()
+    with transaction.atomic():
+        flow = flow_from_session(request, lock=True)
+        problem = flow_problem(flow, now=now)
+        if problem:
+            return Outcome(ok=False, error=problem)
+        if flow.state != ResetFlow.State.SECOND_FACTOR:
+            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        refusal = limits.failure_caps(flow=flow, ip=ip)
+        if refusal is not None:
+            return refusal
+        value, devices = _second_factor_devices(flow.user, token)
+        waiting = False
+        matched = None
+        for device in devices:
+            allowed, _info = device.verify_is_allowed()
+            if not allowed:
+                waiting = True
+                continue
+            if device.verify_token(value):
+                matched = device
+                break
+        if matched is not None:
+            flow.state = ResetFlow.State.READY
+            flow.save(update_fields=["state"])
+            limits.clear_streaks(flow)
+            audit_record(
+                event="reset.second_factor_verified",
+                request=request,
+                user=flow.user,
+                subject=flow.user.get_username(),
+                data={"flow": flow.pk, "device": matched.persistent_id},
+            )
+            return Outcome(ok=True, next_step="new_password")
+        if waiting:
+            return Outcome(ok=False, error="second_wait")
+        limits.record_failure(flow=flow, ip=ip, request=request, step="second_factor")
+        if flow.state == ResetFlow.State.FAILED:
+            return Outcome(ok=False, error="failed")
+        return Outcome(
+            ok=False, error="wrong_second", tries_left=codes.code_max_tries() - flow.failures
+        )
+
+
+# --- 4. the new password ------------------------------------------------------------------------
+def reset_complete(*, request: HttpRequest, new_password: str) -> Outcome:
+    """Set the password (``ValidationError`` with the reasons if refused; nothing changes then),
+    end every session, lift the lock, notify every verified contact. Never signs in."""
+    from accounts.services import user_password_set
+    from messaging.services import messaging_notify_user
+    from signin.services import lock_clear
+
+    now = timezone.now()
+    with transaction.atomic():
+        flow = flow_from_session(request, lock=True)
+        problem = flow_problem(flow, now=now)
+        if problem:
+            return Outcome(ok=False, error=problem)
+        if flow.state != ResetFlow.State.READY:
+            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        user = flow.user
+        user_password_set(user=user, raw_password=new_password, reason="reset", request=request)
+        flow.state = ResetFlow.State.DONE
+        flow.completed_at = now
+        flow.save(update_fields=["state", "completed_at"])
+        # Any other reset still open for this account (someone else's?) dies with this one.
+        ResetFlow.objects.filter(user=user, state__in=OPEN_STATES).exclude(pk=flow.pk).update(
+            expires_at=now
+        )
+        lock_clear(username=user.get_username(), how="reset", request=request)
+        ip = client_ip(request)
+        messaging_notify_user(
+            user=user,
+            kind="account_password_changed",
+            context={
+                "changed_at": now,
+                "ip": ip,
+                "browser": browser_label(user_agent(request)),
+                "how": "reset",
+            },
+        )
+        audit_record(
+            event="reset.completed",
+            request=request,
+            user=user,
+            subject=user.get_username(),
+            data={"flow": flow.pk, "invited_by": flow.started_by_id},
+        )
+    request.session.pop(SESSION_KEY, None)
+    return Outcome(ok=True, next_step="login")
+
+
+def reset_forget(*, request: HttpRequest) -> None:
+    """The browser gives up ("start again"): forget the flow key."""
+    request.session.pop(SESSION_KEY, None)

@@ -1,0 +1,184 @@
+"""Caps, streaks and blocks of the self-service reset.
+
+Visible caps (a browser can meet them) are keyed on what was typed and on the client address;
+an identifier that matches nothing meets them at the same counts. The account's own caps apply
+silently in the dispatch task (see ``accounts.codes``). Twenty consecutive wrong codes, counted
+per typed identifier and per account, block self-service reset for 24 hours: a ``ResetBlock``
+row (audited, listed for agents in the admin) and a notice to the account's verified contacts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from accounts import codes, conf, ratelimit
+from accounts.flows.reset_outcome import Outcome
+from accounts.models import CodeChannel, ResetBlock, ResetFlow, User, normalize_identifier
+from accounts.selectors import _as_e164
+from audit.services import audit_record
+
+
+# --- keys ---------------------------------------------------------------------------------------
+def sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def typed_key(identifier: str) -> str:
+    """A keyed hash of what was typed, in a canonical form (a phone number as E.164)."""
+    value = normalize_identifier(identifier)[:254]
+    canonical = _as_e164(value) or value
+    return salted_hmac("accounts.reset.typed", canonical, algorithm="sha256").hexdigest()
+
+
+def block_key_typed(key: str) -> str:
+    return f"typed:{key}"
+
+
+def block_key_account(user_id: int) -> str:
+    return f"account:{user_id}"
+
+
+def _ip_sends_key(ip: str) -> str:
+    return ratelimit.key_for("reset-ip-sends", ip)
+
+
+def _ip_failures_key(ip: str) -> str:
+    return ratelimit.key_for("reset-ip-failures", ip)
+
+
+def _typed_sends_key(key: str) -> str:
+    return ratelimit.key_for("reset-typed-sends", key)
+
+
+def _typed_sms_key(key: str) -> str:
+    return ratelimit.key_for("reset-typed-sms", key)
+
+
+def _streak_key(block_key: str) -> str:
+    return ratelimit.key_for("reset-streak", block_key)
+
+
+def _block_ttl() -> int:
+    return conf.get("RESET_BLOCK_HOURS") * 3600
+
+
+def active_block(key: str, *, now: datetime | None = None) -> ResetBlock | None:
+    now = now or timezone.now()
+    return (
+        ResetBlock.objects.filter(key=key, lifted_at__isnull=True, until__gt=now)
+        .order_by("-until")
+        .first()
+    )
+
+
+def visible_caps(*, ip: str, key: str, channel: str) -> Outcome | None:
+    """The caps a browser can meet when asking for a code: all keyed on what was typed or on the
+    client address, never on the account."""
+    ip_state = ratelimit.window_state(
+        _ip_sends_key(ip), limit=conf.get("RESET_IP_SENDS_PER_HOUR"), window=3600
+    )
+    if ip_state.retry_at:
+        return Outcome(ok=False, error="ip_limited", retry_at=ip_state.retry_at)
+    block = active_block(block_key_typed(key))
+    if block is not None:
+        return Outcome(ok=False, error="blocked", retry_at=block.until)
+    sends = ratelimit.window_state(
+        _typed_sends_key(key), limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600
+    )
+    if sends.retry_at:
+        return Outcome(ok=False, error="send_limited", retry_at=sends.retry_at)
+    if channel == CodeChannel.SMS:
+        sms = ratelimit.window_state(
+            _typed_sms_key(key), limit=conf.get("CODE_SMS_PER_HOUR"), window=3600
+        )
+        if sms.retry_at:
+            return Outcome(ok=False, error="sms_capped", retry_at=sms.retry_at)
+    return None
+
+
+def count_send(*, ip: str, key: str, channel: str) -> None:
+    ratelimit.window_hit(_ip_sends_key(ip), window=3600)
+    ratelimit.window_hit(_typed_sends_key(key), window=3600)
+    if channel == CodeChannel.SMS:
+        ratelimit.window_hit(_typed_sms_key(key), window=3600)
+
+
+def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, step: str) -> None:
+    """One wrong code: the flow's tries, the client's cap, and the consecutive-failure streaks of
+    what was typed and of the account (20 in a row block self-service reset for 24 hours)."""
+    now = timezone.now()
+    flow.failures += 1
+    if flow.failures >= codes.code_max_tries():
+        flow.state = ResetFlow.State.FAILED
+    flow.save(update_fields=["failures", "state"])
+    ratelimit.window_hit(_ip_failures_key(ip), window=3600)
+    limit = conf.get("RESET_BLOCK_AFTER_FAILURES")
+    keys = [(block_key_typed(flow.identifier_key), None)]
+    if flow.user_id:
+        keys.append((block_key_account(flow.user_id), flow.user))
+    for block_key, owner in keys:
+        streak = ratelimit.streak_add(_streak_key(block_key), ttl=_block_ttl())
+        if streak >= limit and active_block(block_key, now=now) is None:
+            block_create(key=block_key, user=owner, failures=streak, request=request)
+    audit_record(
+        event="reset.code_failed",
+        request=request,
+        user=flow.user,
+        ip=ip if request is None else None,
+        data={
+            "flow": flow.pk,
+            "step": step,
+            "tries_left": max(0, codes.code_max_tries() - flow.failures),
+        },
+    )
+
+
+def block_create(*, key: str, user: User | None, failures: int, request) -> ResetBlock:
+    now = timezone.now()
+    block = ResetBlock.objects.create(
+        key=key,
+        user=user,
+        created_at=now,
+        until=now + timedelta(seconds=_block_ttl()),
+        failures=failures,
+    )
+    ratelimit.streak_clear(_streak_key(key))
+    audit_record(
+        event="reset.blocked",
+        request=request,
+        user=user,
+        subject=user.get_username() if user else "",
+        data={"block": block.pk, "kind": key.split(":", 1)[0], "failures": failures},
+    )
+    if user is not None:
+        from messaging.services import messaging_notify_user
+
+        messaging_notify_user(
+            user=user,
+            kind="reset_blocked",
+            context={"until": block.until, "failures": failures},
+        )
+    return block
+
+
+def clear_streaks(flow: ResetFlow) -> None:
+    ratelimit.streak_clear(_streak_key(block_key_typed(flow.identifier_key)))
+    if flow.user_id:
+        ratelimit.streak_clear(_streak_key(block_key_account(flow.user_id)))
+
+
+def failure_caps(*, flow: ResetFlow, ip: str) -> Outcome | None:
+    failures = ratelimit.window_state(
+        _ip_failures_key(ip), limit=conf.get("RESET_IP_FAILURES_PER_HOUR"), window=3600
+    )
+    if failures.retry_at:
+        return Outcome(ok=False, error="ip_limited", retry_at=failures.retry_at)
+    block = active_block(block_key_typed(flow.identifier_key))
+    if block is not None:
+        return Outcome(ok=False, error="blocked", retry_at=block.until)
+    return None

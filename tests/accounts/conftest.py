@@ -1,0 +1,74 @@
+"""Fixtures of the reset and security-page tests: run the flow through the real pages, read the
+code from the real outbox (locmem email / locmem SMS), after commit."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from messaging import sms
+
+CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+START = "/accounts/password/reset/"
+VERIFY = "/accounts/password/reset/verify/"
+SECOND = "/accounts/password/reset/verify/second-step/"
+NEW = "/accounts/password/reset/new/"
+NEW_PASSWORD = "a long new passphrase for the portal"
+
+
+def last_code(*, channel: str = "email") -> str:
+    if channel == "email":
+        assert mail.outbox, "no email was sent"
+        return CODE.search(mail.outbox[-1].body).group(1)
+    assert sms.outbox, "no SMS was sent"
+    return CODE.search(sms.outbox[-1].body).group(1)
+
+
+@pytest.fixture(autouse=True)
+def _empty_outboxes():
+    mail.outbox = []
+    sms.outbox.clear()
+    yield
+
+
+class ResetBrowser:
+    """One browser going through the reset pages; every post runs its on-commit tasks."""
+
+    def __init__(self, capture, client: Client | None = None):
+        self.client = client or Client()
+        self._capture = capture
+
+    def post(self, url: str, data: dict):
+        with self._capture(execute=True):
+            return self.client.post(url, data)
+
+    def get(self, url: str):
+        return self.client.get(url)
+
+    def start(self, identifier: str, channel: str = "email"):
+        return self.post(START, {"identifier": identifier, "channel": channel})
+
+    def code(self, code: str):
+        return self.post(VERIFY, {"code": code, "action": "verify"})
+
+    def resend(self, action: str = "resend"):
+        return self.post(VERIFY, {"action": action})
+
+    def second(self, token: str):
+        return self.post(SECOND, {"otp_token": token})
+
+    def new_password(self, password: str = NEW_PASSWORD, again: str | None = None):
+        return self.post(NEW, {"new_password1": password, "new_password2": again or password})
+
+
+@pytest.fixture
+def browser(django_capture_on_commit_callbacks):
+    return ResetBrowser(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def make_browser(django_capture_on_commit_callbacks):
+    return lambda: ResetBrowser(django_capture_on_commit_callbacks)
