@@ -9,5 +9,6 @@ HELPDESK_AGENTS = "Helpdesk agents"
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     HELPDESK_AGENTS: [
         "audit.view_auditevent",
+        "messaging.view_outboxmessage",  # delivery state in the ticket timeline
     ],
 }
