@@ -9,6 +9,8 @@ HELPDESK_AGENTS = "Helpdesk agents"
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     HELPDESK_AGENTS: [
         "audit.view_auditevent",
+        "signin.view_lock",
+        "signin.unlock_account",
         "messaging.view_outboxmessage",  # delivery state in the ticket timeline
     ],
 }

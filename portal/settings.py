@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "signin.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware stays last (django-axes docs).
@@ -170,6 +171,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
+CELERY_BEAT_SCHEDULE["signin-locks-sweep"] = {"task": "signin.locks_sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["signin-cleanup"] = {"task": "signin.cleanup", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["signin-password-reminders"] = {
+    "task": "signin.password_reminders",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "task": "messaging.sweep",
     "schedule": 30.0,
@@ -194,9 +201,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
-    # AxesStandaloneBackend first: a locked attempt is refused before any password is hashed.
-    "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # One backend for every door (site and admin): axes' standalone backend with our lockout gate
+    # in front of Django's model backend. A locked attempt is refused before any hashing; every
+    # other attempt hashes exactly once (signin/backends.py).
+    "signin.backends.LockoutBackend",
 ]
 LOGIN_URL = "signin:login"
 LOGIN_REDIRECT_URL = "accounts:overview"
@@ -220,6 +228,12 @@ AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password", "code", "token", "new_password1", "new_password2"]
 AXES_VERBOSE = False
+# Our policy on axes (signin/handlers.py): counters per account, per known browser and per IP,
+# fixed-length locks that double on recurrence, the lock page, no cleanup on the sign-in path.
+AXES_HANDLER = "signin.handlers.PortalAxesHandler"
+AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
+AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
 # so an IP never widens or narrows an account's lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

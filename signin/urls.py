@@ -1,10 +1,14 @@
-"""Sign-in, sign-out and the lock page (/accounts/login/, /accounts/logout/, /accounts/locked/)."""
+"""Sign-in, its second steps, sign-out and the lock page (under /accounts/)."""
 
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from signin import views
 
 app_name = "signin"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="signin/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.login_view, name="login"),
+    path("login/code/", views.code_view, name="code"),
+    path("login/password/", views.password_expired_view, name="password_expired"),
+    path("logout/", views.logout_view, name="logout"),
+    path("locked/", views.locked_view, name="locked"),
 ]

@@ -1,0 +1,127 @@
+"""Locked accounts for agents: who is locked now, since and until when, how many failures, the IPs
+and browsers involved, the reference; search by username or reference; an "unlock" action."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from signin import services
+from signin.lockout import reference_normalize
+from signin.models import Lock, Scope
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("active", _("Locked now")), ("ended", _("Ended")), ("all", _("All"))]
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": (self.value() or "active") == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        value = self.value() or "active"
+        if value == "active":
+            return queryset.filter(ended_at__isnull=True, locked_until__gt=now)
+        if value == "ended":
+            return queryset.exclude(ended_at__isnull=True, locked_until__gt=now)
+        return queryset
+
+
+@admin.register(Lock)
+class LockAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "who",
+        "scope",
+        "locked_at",
+        "locked_until",
+        "failures",
+        "involved",
+        "status",
+    ]
+    list_filter = [StatusFilter, "scope"]
+    search_fields = ["reference", "key", "username", "user__username", "user__email", "ip"]
+    list_select_related = ["user"]
+    ordering = ["-locked_at"]
+    actions = ["unlock"]
+    readonly_fields = [field.name for field in Lock._meta.fields]
+    list_per_page = 50
+    show_full_result_count = False
+
+    def get_search_results(self, request, queryset, search_term):
+        normalized = reference_normalize(search_term)
+        if normalized:
+            exact = queryset.filter(reference=normalized)
+            if exact.exists():
+                return exact, False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("account"), ordering="key")
+    def who(self, lock: Lock) -> str:
+        if lock.scope == Scope.IP:
+            return str(lock.ip or lock.key)
+        if lock.user is not None:
+            return lock.user.get_username()
+        return _("%(name)s (no such account)") % {"name": lock.username or lock.key}
+
+    @admin.display(description=_("IPs and browsers involved"))
+    def involved(self, lock: Lock) -> str:
+        return format_html_join(
+            "",
+            "<div>{} · {} · {}</div>",
+            (
+                (s.get("ip") or "-", s.get("browser") or "-", s.get("failures") or 0)
+                for s in lock.sources[:5]
+            ),
+        )
+
+    @admin.display(description=_("status"))
+    def status(self, lock: Lock) -> str:
+        if lock.is_active():
+            return _("locked")
+        return lock.get_ended_how_display() or _("ran out")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_unlock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("signin.unlock_account")
+
+    @admin.action(description=_("Unlock the selected accounts"), permissions=["unlock"])
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Lock]) -> None:
+        done = 0
+        for lock in queryset.select_related("user"):
+            if lock.scope == Scope.IP:
+                done += services.ip_block_clear(lock=lock, actor=request.user, request=request)
+            else:
+                done += services.lock_clear(
+                    username=lock.user.get_username() if lock.user else lock.key,
+                    how="manual",
+                    actor=request.user,
+                    request=request,
+                )
+        self.message_user(
+            request,
+            ngettext("%(count)d lock lifted.", "%(count)d locks lifted.", done) % {"count": done},
+            messages.SUCCESS if done else messages.WARNING,
+        )

@@ -1,0 +1,87 @@
+"""The one authentication backend: django-axes' standalone backend with our lockout gate in front
+of Django's model backend, so every door that calls ``authenticate()`` (the site's sign-in page,
+``/admin/login/``, any later wrapper around the admin) shares the same counters.
+
+Per attempt: resolve the account (username, email or phone), count the attempt before any hashing
+(refused at once when locked), then hash exactly once: the account's password when it can sign in
+at all, otherwise a throw-away value with the default (production) hasher, so an unknown, inactive
+or password-less account costs the same as a real one.
+"""
+
+from __future__ import annotations
+
+from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.hashers import make_password
+
+from portal.net import client_ip
+from signin import browsers
+from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve
+from signin.lockout import Refused, attempt_begin, attempt_release
+
+MAX_PASSWORD_LENGTH = 4096
+
+
+class LockoutBackend(AxesStandaloneBackend, ModelBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            raise AxesBackendRequestParameterRequired("sign-in needs the request (client IP)")
+        request.signin_attempt = None
+        request.signin_refusal = None
+        request.signin_reason = ""
+        request.signin_finalized = False
+        if username is None or password is None:
+            return None
+        if len(str(username)) > 4 * MAX_IDENTIFIER_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
+            request.signin_reason = "bad_input"
+            return None
+        identity = identity_resolve(typed=str(username))
+        request.signin_identity = identity
+        if not identity.key:
+            request.signin_reason = "bad_input"
+            return None
+        try:
+            attempt = attempt_begin(
+                identity=identity,
+                ip=client_ip(request),
+                browser=browsers.known_browser_id(request, identity.user),
+                door=door_of(request),
+            )
+        except Refused as refused:
+            request.signin_refusal = refused.refusal
+            request.signin_reason = "locked"
+            if refused.refusal.lock is not None:
+                request.axes_locked_out = True
+                raise AxesBackendPermissionDenied("locked") from None
+            return None  # the last allowed attempts are still being checked: plain failure
+        request.signin_attempt = attempt
+        user = identity.user
+        if user is None or not user.has_usable_password():
+            make_password(password)  # one hash, like a real account's
+            request.signin_reason = "unknown_account" if user is None else "no_password"
+            return None
+        if not user.check_password(password):
+            request.signin_reason = "bad_password"
+            return None
+        if not self.user_can_authenticate(user):
+            request.signin_reason = "inactive"
+            return None
+        attempt_release(attempt=attempt)
+        request.signin_attempt = None
+        request.signin_verified_user = user.pk  # the sign-in bookkeeping follows login()
+        return user
+
+
+def door_of(request) -> str:
+    path = getattr(request, "path", "") or ""
+    return "admin" if path.startswith(_admin_prefix()) else "site"
+
+
+def _admin_prefix() -> str:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("admin:index")
+    except NoReverseMatch:
+        return "/admin/"

@@ -1,0 +1,95 @@
+"""Known browsers: a signed, HttpOnly cookie that a successful sign-in leaves in the browser.
+
+The cookie holds a random browser ID and, for each account that signed in from this browser, a
+keyed digest of (browser ID, account) with the day of that sign-in; never a username. A browser is
+known to an account for ``SIGNIN_KNOWN_BROWSER_DAYS`` (90) after its last successful sign-in
+there. A lock caused by browsers an account does not know does not stop its known browsers; each
+known browser has a counter of its own (``signin.lockout``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from signin import conf
+
+SALT = "signin.known-browser"
+DAY = 86400
+
+
+def _today() -> int:
+    return int(timezone.now().timestamp() // DAY)
+
+
+def _max_age_days() -> int:
+    return int(conf.get("SIGNIN_KNOWN_BROWSER_DAYS"))
+
+
+def _read(request: HttpRequest | None) -> dict:
+    if request is None:
+        return {}
+    cached = getattr(request, "_signin_known_browser", None)
+    if cached is not None:
+        return cached
+    raw = getattr(request, "COOKIES", {}).get(conf.get("SIGNIN_KNOWN_BROWSER_COOKIE"), "")
+    data: dict = {}
+    if raw and len(raw) < 4096:
+        try:
+            loaded = signing.loads(raw, salt=SALT, max_age=_max_age_days() * DAY)
+        except (signing.BadSignature, ValueError):
+            loaded = None
+        if (
+            isinstance(loaded, dict)
+            and isinstance(loaded.get("b"), str)
+            and isinstance(loaded.get("a"), dict)
+        ):
+            data = loaded
+    request._signin_known_browser = data
+    return data
+
+
+def _digest(browser_id: str, user) -> str:
+    return salted_hmac(SALT, f"{browser_id}:{user.pk}").hexdigest()[:20]
+
+
+def known_browser_id(request: HttpRequest | None, user) -> str:
+    """This browser's ID when it is known to ``user``; "" otherwise (and for unknown users)."""
+    if user is None or getattr(user, "pk", None) is None:
+        return ""
+    data = _read(request)
+    if not data:
+        return ""
+    day = data["a"].get(_digest(data["b"], user))
+    if not isinstance(day, int) or day < _today() - _max_age_days():
+        return ""
+    return data["b"]
+
+
+def cookie_value_after_signin(request: HttpRequest, user) -> str:
+    """The cookie to leave in the browser after ``user`` signed in from it."""
+    data = _read(request)
+    browser_id = data.get("b") or secrets.token_urlsafe(16)
+    accounts = {} if not data else dict(data["a"])
+    oldest_allowed = _today() - _max_age_days()
+    accounts = {k: v for k, v in accounts.items() if isinstance(v, int) and v >= oldest_allowed}
+    accounts[_digest(browser_id, user)] = _today()
+    keep = int(conf.get("SIGNIN_KNOWN_BROWSER_MAX_ACCOUNTS"))
+    accounts = dict(sorted(accounts.items(), key=lambda item: item[1])[-keep:])
+    return signing.dumps({"b": browser_id, "a": accounts}, salt=SALT, compress=True)
+
+
+def cookie_set(response: HttpResponse, value: str) -> None:
+    response.set_cookie(
+        conf.get("SIGNIN_KNOWN_BROWSER_COOKIE"),
+        value,
+        max_age=_max_age_days() * DAY,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )

@@ -1,0 +1,184 @@
+"""The sign-in process after the right password: second step (TOTP or backup code) when the user
+has a confirmed device, a forced change when the password expired, then ``login()``.
+
+State between the steps lives under one session key (user id, steps left, where to go next, when
+it started); it lasts ``SIGNIN_PENDING_MINUTES``. Nothing is signed in before the last step.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model, login, user_login_failed
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import resolve_url
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from portal.net import client_ip
+from signin import browsers, conf
+from signin.backends import door_of
+from signin.identity import identity_for_user
+from signin.lockout import Refused, attempt_begin, attempt_release
+
+PENDING = "signin.pending"
+BACKEND = "signin.backends.LockoutBackend"
+CODE, PASSWORD = "code", "password"
+
+
+@dataclass
+class Pending:
+    user: object
+    steps: list[str]
+    next_url: str
+
+    @property
+    def step(self) -> str:
+        return self.steps[0]
+
+
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def second_step_devices(user) -> list:
+    """The user's confirmed TOTP devices and backup-code sets (other django-otp devices, such as
+    the email/SMS code devices of the reset flow, are not a second factor here)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices: list = []
+    for model in (TOTPDevice, StaticDevice):
+        devices.extend(model.objects.devices_for_user(user, confirmed=True))
+    return devices
+
+
+def password_expired(user) -> bool:
+    max_age = conf.password_max_age()
+    if max_age is None or not user.has_usable_password():
+        return False
+    set_at = user.password_changed_at or user.date_joined
+    return set_at + max_age <= timezone.now()
+
+
+def password_ok(*, request: HttpRequest, user, next_url: str) -> str | None:
+    """The password was right. Returns the next step's name, or None once signed in."""
+    steps = []
+    if second_step_devices(user):
+        steps.append(CODE)
+    if password_expired(user):
+        steps.append(PASSWORD)
+    if not steps:
+        complete(request=request, user=user)
+        return None
+    request.session[PENDING] = {
+        "uid": user.pk,
+        "steps": steps,
+        "next": next_url,
+        "at": int(time.time()),
+    }
+    return steps[0]
+
+
+def pending_get(request: HttpRequest) -> Pending | None:
+    state = request.session.get(PENDING)
+    if not isinstance(state, dict):
+        return None
+    age = int(time.time()) - int(state.get("at", 0))
+    if age < 0 or age > int(conf.get("SIGNIN_PENDING_MINUTES")) * 60 or not state.get("steps"):
+        pending_drop(request)
+        return None
+    user = get_user_model().objects.filter(pk=state.get("uid"), is_active=True).first()
+    if user is None:
+        pending_drop(request)
+        return None
+    return Pending(user=user, steps=list(state["steps"]), next_url=state.get("next") or "")
+
+
+def pending_drop(request: HttpRequest) -> None:
+    request.session.pop(PENDING, None)
+
+
+def step_done(*, request: HttpRequest, pending: Pending, device=None) -> str | None:
+    """One step passed. Returns the next step's name, or None once signed in."""
+    steps = pending.steps[1:]
+    if steps:
+        state = dict(request.session[PENDING])
+        state["steps"] = steps
+        if device is not None:
+            state["device"] = device.persistent_id
+        request.session[PENDING] = state
+        return steps[0]
+    complete(request=request, user=pending.user, device=device or _device_from_state(request))
+    return None
+
+
+def _device_from_state(request: HttpRequest):
+    from django_otp.models import Device
+
+    persistent_id = (request.session.get(PENDING) or {}).get("device")
+    return Device.from_persistent_id(persistent_id) if persistent_id else None
+
+
+def code_check(*, request: HttpRequest, pending: Pending, code: str):
+    """Check a second-step code, counted on the same lockout counters as a password.
+
+    Returns the device that accepted the code, or None. A wrong code, or a code sent while
+    locked (neither counted nor checked), goes through the same failure path as a wrong password
+    (``user_login_failed``); ``request.axes_locked_out`` then says whether to show the lock page.
+    """
+    user = pending.user
+    identity = identity_for_user(user=user)
+    request.signin_identity = identity
+    request.signin_attempt = request.signin_refusal = None
+    request.signin_finalized = False
+    try:
+        attempt = attempt_begin(
+            identity=identity,
+            ip=client_ip(request),
+            browser=browsers.known_browser_id(request, user),
+            door=door_of(request),
+        )
+    except Refused as refused:
+        request.signin_refusal = refused.refusal
+        request.signin_reason = "locked"
+        request.axes_locked_out = refused.refusal.lock is not None
+    else:
+        device = _verify(user=user, code=code)
+        if device is not None:
+            attempt_release(attempt=attempt)
+            return device
+        request.signin_attempt = attempt
+        request.signin_reason = "bad_code"
+    user_login_failed.send(
+        sender=__name__, credentials={"username": user.get_username()}, request=request
+    )
+    return None
+
+
+def _verify(*, user, code: str):
+    with transaction.atomic():
+        for device in second_step_devices(user):
+            device = type(device).objects.select_for_update().get(pk=device.pk)
+            allowed, _info = device.verify_is_allowed()
+            if allowed and device.verify_token(code):
+                return device
+    return None
+
+
+def complete(*, request: HttpRequest, user, device=None) -> None:
+    """Sign in: new session key, the device remembered for django-otp, bookkeeping (the
+    ``user_logged_in`` receivers: counters, audit, session record, known browser)."""
+    pending_drop(request)
+    if device is not None:
+        user.otp_device = device  # django_otp.login() runs on user_logged_in
+        request.signin_second_step = "totp" if "totp" in device.persistent_id else "backup_code"
+    request.signin_verified_user = user.pk
+    login(request, user, backend=BACKEND)

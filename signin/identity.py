@@ -1,0 +1,54 @@
+"""Which account an attempt is about: the counters' key for whatever was typed.
+
+A typed username, email address or phone number that points at an account is keyed on that
+account's username (case-folded), so ``Zhang.Wei``, `` zhang.wei `` and ``zhang.wei@corp.cn`` share
+one counter. Anything else is keyed on the typed text, normalised the same way: unknown usernames
+are counted and locked exactly like real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from accounts.models import normalize_identifier
+from accounts.selectors import user_find_by_identifier
+
+MAX_IDENTIFIER_LENGTH = 254
+
+
+@dataclass(frozen=True)
+class Identity:
+    key: str  # the counters' key
+    typed: str  # what was typed, printable and trimmed (for pages, audit and unlock requests)
+    user: Any  # the account, or None
+
+
+def identity_resolve(*, typed: str | None) -> Identity:
+    cleaned = "".join(ch for ch in (typed or "") if ch.isprintable()).strip()
+    cleaned = cleaned[:MAX_IDENTIFIER_LENGTH]
+    user = user_find_by_identifier(identifier=cleaned) if cleaned else None
+    return (
+        identity_for_user(user=user, typed=cleaned)
+        if user
+        else Identity(key=normalize_identifier(cleaned), typed=cleaned, user=None)
+    )
+
+
+def identity_for_user(*, user, typed: str = "") -> Identity:
+    return Identity(
+        key=normalize_identifier(user.get_username()), typed=typed or user.get_username(), user=user
+    )
+
+
+def axes_username(request, credentials: dict | None = None) -> str | None:
+    """``AXES_USERNAME_CALLABLE``: axes' own records use the same key as our counters."""
+    cached = getattr(request, "signin_identity", None)
+    typed = (credentials or {}).get("username")
+    if typed is None and request is not None:
+        typed = getattr(request, "POST", {}).get("username")
+    if cached is not None and (typed is None or typed == cached.typed):
+        return cached.key
+    if typed is None:
+        return None
+    return identity_resolve(typed=typed).key

@@ -1,0 +1,63 @@
+"""Session policy: idle timeout (SESSION_IDLE_MINUTES, 30) and absolute lifetime (12 hours) of a
+signed-in session, checked on the server on every request; and the known-browser cookie that a
+sign-in through either door leaves behind.
+
+Place after ``AuthenticationMiddleware`` (and django-otp's middleware).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from signin import browsers, conf
+from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
+
+
+class SessionPolicyMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            self._check(request)
+        response = self.get_response(request)
+        cookie = getattr(request, "signin_known_browser_cookie", None)
+        if cookie:
+            browsers.cookie_set(response, cookie)
+        return response
+
+    def _check(self, request: HttpRequest) -> None:
+        from accounts.services import session_touch
+
+        now = int(time.time())
+        session = request.session
+        signed_in_at = session.get(SESSION_SIGNED_IN_AT)
+        last_seen = session.get(SESSION_LAST_SEEN)
+        if not isinstance(signed_in_at, int) or not isinstance(last_seen, int):
+            # A session from before this policy (or a test's force_login): start its clocks now.
+            session[SESSION_SIGNED_IN_AT] = signed_in_at if isinstance(signed_in_at, int) else now
+            session[SESSION_LAST_SEEN] = now
+            return
+        idle = now - last_seen > conf.idle_timeout().total_seconds()
+        too_old = now - signed_in_at > conf.absolute_timeout().total_seconds()
+        if idle or too_old:
+            request.signin_signout_reason = "idle_timeout" if idle else "absolute_timeout"
+            logout(request)
+            messages.info(
+                request,
+                _("You were signed out after %(minutes)d minutes without activity.")
+                % {"minutes": conf.idle_timeout().total_seconds() // 60}
+                if idle
+                else _("You were signed out because your session reached its maximum length."),
+            )
+            return
+        if now - last_seen >= int(conf.get("SIGNIN_SESSION_TOUCH_SECONDS")):
+            session[SESSION_LAST_SEEN] = now
+            if session.session_key:
+                session_touch(session_key=session.session_key)

@@ -1,0 +1,392 @@
+"""Writes on sign-in: what happens after each attempt, locks ending, sign-out.
+
+Keyword-only, typed, atomic. Every event writes an audit row in the same transaction; messages and
+signals go out after commit (``signin.tasks``, ``signin.signals``).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from axes.models import AccessAttempt, AccessLog
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import UserSession
+from accounts.services import session_register
+from audit.services import audit_record
+from portal.net import client_ip, user_agent
+from signin import browsers, conf
+from signin.identity import Identity, identity_for_user, identity_resolve
+from signin.lockout import (
+    Attempt,
+    Refusal,
+    Refused,
+    attempt_begin,
+    attempt_fail,
+    counter_reset,
+    ip_failure_record,
+)
+from signin.models import FailureCounter, Lock, Scope, UnlockHow
+from signin.signals import account_locked, account_unlocked
+
+log = logging.getLogger(__name__)
+
+SESSION_SIGNED_IN_AT = "signin.at"
+SESSION_LAST_SEEN = "signin.seen"
+
+
+class SigninError(Exception):
+    """A sign-in service was asked for something its state does not allow."""
+
+
+# --- After an attempt -----------------------------------------------------------------------
+@transaction.atomic
+def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
+    """A failed ``authenticate()`` (or second-step code): record it, lock when due, audit it.
+
+    The attempt was counted by the backend before its check ran; attempts refused while locked
+    are audited but never counted, so they never extend a lock.
+    """
+    if getattr(request, "signin_finalized", False):
+        return
+    request.signin_finalized = True
+    refusal: Refusal | None = getattr(request, "signin_refusal", None)
+    attempt: Attempt | None = getattr(request, "signin_attempt", None)
+    reason = getattr(request, "signin_reason", "") or "bad_password"
+    identity = getattr(request, "signin_identity", None) or identity_resolve(typed=typed)
+    if refusal is not None:
+        _audit_refused(request=request, refusal=refusal)
+        return
+    if attempt is None:
+        if reason == "bad_input" or not identity.key:
+            refusal = ip_failure_record(ip=client_ip(request), identity=identity)
+            _audit_attempt(request=request, identity=identity, reason="bad_input", attempt=None)
+            if refusal is not None:
+                _refuse(request, refusal)
+            return
+        try:  # a failure no backend counted (a custom call to authenticate())
+            attempt = attempt_begin(
+                identity=identity,
+                ip=client_ip(request),
+                browser=browsers.known_browser_id(request, identity.user),
+            )
+        except Refused as refused:
+            _audit_refused(request=request, refusal=refused.refusal)
+            if refused.refusal.lock is not None:
+                _refuse(request, refused.refusal)
+            return
+        request.signin_attempt = attempt
+    _axes_attempt_record(request=request, attempt=attempt)
+    locks = attempt_fail(attempt=attempt)
+    _audit_attempt(request=request, identity=identity, reason=reason, attempt=attempt)
+    for lock in locks:
+        _lock_started(request=request, lock=lock)
+        if lock.scope != Scope.IP or not attempt.browser:
+            _refuse(request, Refusal(identity=identity, scope=lock.scope, lock=lock))
+
+
+def _refuse(request: HttpRequest, refusal: Refusal) -> None:
+    """Tell axes' middleware to answer with the lock page (``signin.views.lockout_response``)."""
+    request.signin_refusal = refusal
+    request.axes_locked_out = True
+
+
+def _audit_refused(*, request: HttpRequest, refusal: Refusal) -> None:
+    identity = refusal.identity
+    audit_record(
+        event="signin.refused",
+        request=request,
+        user=identity.user,
+        subject=identity.typed,
+        data={
+            "door": _door(request),
+            "scope": refusal.scope,
+            "reference": refusal.reference or "",
+            "locked_until": refusal.locked_until.isoformat() if refusal.locked_until else "",
+        },
+    )
+
+
+def _audit_attempt(
+    *, request: HttpRequest, identity: Identity, reason: str, attempt: Attempt | None
+) -> None:
+    audit_record(
+        event="signin.failed",
+        request=request,
+        user=identity.user,
+        subject=identity.typed,
+        data={
+            "door": _door(request),
+            "reason": reason,
+            "failure": attempt.number if attempt else 0,
+            "limit": conf.failure_limit(),
+            "known_browser": bool(attempt and attempt.browser),
+        },
+    )
+
+
+def _door(request: HttpRequest) -> str:
+    from signin.backends import door_of
+
+    return door_of(request)
+
+
+def _axes_attempt_record(*, request: HttpRequest, attempt: Attempt) -> None:
+    """axes' per (account, IP, browser) record: the admin's "IPs and browsers involved"."""
+    ua = user_agent(request)
+    now = timezone.now()
+    updated = AccessAttempt.objects.filter(
+        username=attempt.identity.key, ip_address=attempt.ip, user_agent=ua
+    ).update(
+        failures_since_start=F("failures_since_start") + 1,
+        attempt_time=now,
+        path_info=request.path[:255],
+    )
+    if not updated:
+        AccessAttempt.objects.get_or_create(
+            username=attempt.identity.key,
+            ip_address=attempt.ip,
+            user_agent=ua,
+            defaults={
+                "get_data": "",
+                "post_data": "",
+                "http_accept": request.META.get("HTTP_ACCEPT", "")[:1025],
+                "path_info": request.path[:255],
+                "failures_since_start": 1,
+            },
+        )
+
+
+def _lock_started(*, request: HttpRequest | None, lock: Lock) -> None:
+    from signin import tasks
+
+    event = "signin.ip_blocked" if lock.scope == Scope.IP else "signin.locked"
+    audit_record(
+        event=event,
+        request=request,
+        user=lock.user,
+        subject=lock.username or lock.key,
+        data={
+            "reference": lock.reference,
+            "scope": lock.scope,
+            "failures": lock.failures,
+            "minutes": lock.minutes,
+            "locked_until": lock.locked_until.isoformat(),
+        },
+    )
+    if lock.scope == Scope.IP:
+        return
+    # Queued for unknown names too, so a lock costs the same whether the account exists.
+    transaction.on_commit(lambda: tasks.lock_notify.delay(lock.pk))
+    username = lock.user.get_username() if lock.user else lock.username
+    transaction.on_commit(
+        lambda: _send(
+            account_locked,
+            username=username,
+            user=lock.user,
+            reference=lock.reference,
+            locked_until=lock.locked_until,
+        )
+    )
+
+
+def _send(signal, **kwargs) -> None:
+    for receiver, result in signal.send_robust(sender=Lock, **kwargs):
+        if isinstance(result, Exception):
+            log.error("signin: receiver %s of a lock signal failed: %r", receiver, result)
+
+
+@transaction.atomic
+def signin_succeeded(*, request: HttpRequest, user) -> None:
+    """After ``login()`` (either door): the counter starts again, the session is registered, the
+    browser becomes known, and a browser new to the account triggers a "new sign-in" notice."""
+    from signin import tasks
+
+    identity = identity_for_user(user=user)
+    browser = browsers.known_browser_id(request, user)
+    counter_reset(identity=identity, browser=browser)
+    ip, ua = client_ip(request), user_agent(request)
+    AccessAttempt.objects.filter(username=identity.key, ip_address=ip, user_agent=ua).delete()
+    AccessLog.objects.create(
+        username=identity.key,
+        ip_address=ip,
+        user_agent=ua,
+        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
+        path_info=request.path[:255],
+        session_hash=_session_hash(request),
+    )
+    event = audit_record(
+        event="signin.succeeded",
+        request=request,
+        actor=user,
+        user=user,
+        subject=user.get_username(),
+        data={
+            "door": _door(request),
+            "known_browser": bool(browser),
+            "second_step": getattr(request, "signin_second_step", ""),
+        },
+    )
+    now = int(timezone.now().timestamp())
+    request.session[SESSION_SIGNED_IN_AT] = now
+    request.session[SESSION_LAST_SEEN] = now
+    session_register(request=request, user=user, known_browser=bool(browser))
+    request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user)
+    if not browser:
+        transaction.on_commit(lambda: tasks.new_browser_notify.delay(event.pk))
+
+
+def _session_hash(request: HttpRequest) -> str:
+    from hashlib import sha256
+
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    return sha256(key.encode()).hexdigest() if key else ""
+
+
+@transaction.atomic
+def signout_record(*, request: HttpRequest, user, reason: str = "signed_out") -> None:
+    """Before a session ends (sign-out, idle or absolute timeout): close its records, audit."""
+    now = timezone.now()
+    key = getattr(getattr(request, "session", None), "session_key", None)
+    if user is None or not getattr(user, "pk", None):
+        return
+    if key:
+        UserSession.objects.filter(session_key=key, ended_at__isnull=True).update(ended_at=now)
+        AccessLog.objects.filter(session_hash=_session_hash(request), logout_time=None).update(
+            logout_time=now
+        )
+    audit_record(
+        event="signin.signed_out" if reason == "signed_out" else "signin.session_expired",
+        request=request,
+        actor=user if reason == "signed_out" else None,
+        user=user,
+        subject=user.get_username(),
+        data={"reason": reason},
+    )
+
+
+# --- Ending locks ---------------------------------------------------------------------------
+UNLOCK_HOWS = {UnlockHow.MANUAL, UnlockHow.RESET}
+
+
+@transaction.atomic
+def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | None = None) -> bool:
+    """Lift the lock of an account (and of its known browsers) now and clear its counters and
+    axes' records. ``how``: ``"manual"`` (an agent; the owner is told) or ``"reset"`` (a
+    successful password reset). Returns whether a lock was active."""
+    from axes.handlers.proxy import AxesProxyHandler
+
+    from signin import tasks
+
+    if how not in UNLOCK_HOWS:
+        raise ValueError(f"lock_clear: how must be 'manual' or 'reset', not {how!r}")
+    identity = identity_resolve(typed=username)
+    if not identity.key:
+        return False
+    now = timezone.now()
+    scopes = [Scope.ACCOUNT, Scope.BROWSER]
+    rows = list(
+        FailureCounter.objects.select_for_update()
+        .filter(key=identity.key, scope__in=scopes)
+        .order_by("pk")
+    )
+    for row in rows:
+        if row.locked_until and row.locked_until > now:
+            row.last_lock_ended_at = now
+        row.failures = 0
+        row.window_started_at = None
+        row.locked_until = None
+        row.lock = None
+        row.save()
+    locks = list(
+        Lock.objects.select_for_update()
+        .filter(key=identity.key, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now)
+        .select_related("user")
+    )
+    Lock.objects.filter(pk__in=[lock.pk for lock in locks]).update(
+        ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
+    )
+    AxesProxyHandler.reset_attempts(username=identity.key)
+    if not locks:
+        return False
+    user = identity.user or locks[0].user
+    audit_record(
+        event="signin.unlocked",
+        request=request,
+        actor=actor,
+        user=user,
+        subject=user.get_username() if user else identity.typed,
+        data={"how": how, "references": [lock.reference for lock in locks]},
+    )
+    if how == UnlockHow.MANUAL and user is not None:
+        lock_id = locks[0].pk
+        transaction.on_commit(lambda: tasks.unlock_notify.delay(lock_id))
+    name = user.get_username() if user else identity.typed
+    transaction.on_commit(lambda: _send(account_unlocked, username=name, user=user, how=how))
+    return True
+
+
+@transaction.atomic
+def ip_block_clear(*, lock: Lock, actor, request: HttpRequest | None = None) -> bool:
+    """An agent lifts the block of one client IP."""
+    now = timezone.now()
+    lock = Lock.objects.select_for_update().get(pk=lock.pk)
+    if lock.scope != Scope.IP or not lock.is_active(now):
+        return False
+    FailureCounter.objects.filter(scope=Scope.IP, key=lock.key, browser="").update(
+        failures=0, window_started_at=None, locked_until=None, lock=None, last_lock_ended_at=now
+    )
+    lock.ended_at, lock.ended_how, lock.ended_by = now, UnlockHow.MANUAL, actor
+    lock.save(update_fields=["ended_at", "ended_how", "ended_by"])
+    audit_record(
+        event="signin.ip_unblocked",
+        request=request,
+        actor=actor,
+        subject=lock.key,
+        data={"reference": lock.reference},
+    )
+    return True
+
+
+def locks_expire(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Record the end of every lock whose time ran out (the periodic sweep): audit
+    ``signin.auto_unlocked`` and send ``account_unlocked(how="expired")``. Idempotent."""
+    from signin.selectors import locks_ran_out
+
+    now = now or timezone.now()
+    done = 0
+    for lock_id in list(locks_ran_out(now=now).values_list("pk", flat=True)[:batch]):
+        done += _lock_expire(lock_id=lock_id, now=now)
+    return done
+
+
+@transaction.atomic
+def _lock_expire(*, lock_id: int, now: datetime) -> int:
+    lock = (
+        Lock.objects.select_for_update(skip_locked=True)
+        .filter(pk=lock_id, ended_at__isnull=True, locked_until__lte=now)
+        .select_related("user")
+        .first()
+    )
+    if lock is None:
+        return 0
+    lock.ended_at = lock.locked_until
+    lock.ended_how = UnlockHow.EXPIRED
+    lock.save(update_fields=["ended_at", "ended_how"])
+    audit_record(
+        event="signin.auto_unlocked",
+        user=lock.user,
+        subject=lock.username or lock.key,
+        ip=lock.ip,
+        data={"reference": lock.reference, "scope": lock.scope, "how": UnlockHow.EXPIRED},
+    )
+    if lock.scope != Scope.IP:
+        name = lock.user.get_username() if lock.user else lock.username
+        transaction.on_commit(
+            lambda: _send(account_unlocked, username=name, user=lock.user, how=UnlockHow.EXPIRED)
+        )
+    return 1

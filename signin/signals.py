@@ -1,0 +1,13 @@
+"""Signals other apps listen to (tickets, notices). Sent after the change commits.
+
+``account_locked``: kwargs ``username`` (the account's username, or the typed name when no account
+matches), ``user`` (or None), ``reference`` (``LK-XXXXX``), ``locked_until``.
+
+``account_unlocked``: kwargs ``username``, ``user``, ``how`` (``"expired"``, ``"manual"``,
+``"reset"``).
+"""
+
+from django.dispatch import Signal
+
+account_locked = Signal()
+account_unlocked = Signal()

@@ -1,0 +1,267 @@
+"""Sign-in pages: /accounts/login/ (+ code and expired-password steps), /accounts/logout/,
+/accounts/locked/. Thin: forms check input, ``authenticate()`` and ``signin.flow`` do the work."""
+
+from __future__ import annotations
+
+import math
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from signin import conf, flow
+from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
+from signin.identity import identity_resolve
+from signin.lockout import Refusal
+from signin.models import Scope
+
+LOCK_SESSION_KEY = "signin.locked"
+STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
+
+
+def _maintenance_guard(view):
+    try:
+        from notices.guards import signin_maintenance_guard
+    except ImportError:  # the notices app is optional for the sign-in itself
+        return view
+    return signin_maintenance_guard(view)
+
+
+def _url(name: str, fallback: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return fallback
+
+
+# --- Sign in --------------------------------------------------------------------------------
+@_maintenance_guard
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = flow.safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    if request.method != "POST":
+        if request.user.is_authenticated:
+            return redirect(next_url)
+        return _form_page(request, SigninForm(), next_url)
+    form = SigninForm(request.POST)
+    if not form.is_valid():
+        if form.carries_attempt:  # refused input still counts against the client IP
+            from signin.services import signin_failed
+
+            request.signin_reason = "bad_input"
+            signin_failed(request=request, typed=None)
+            if getattr(request, "axes_locked_out", False):
+                return _locked_now(request)
+        return _form_page(request, form, next_url, status=HTTPStatus.BAD_REQUEST)
+    user = authenticate(
+        request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+    )
+    if getattr(request, "axes_locked_out", False):
+        return _locked_now(request)
+    if user is None:
+        form.add_error(None, _failure_message(request))
+        return _form_page(request, form, next_url)
+    step = flow.password_ok(request=request, user=user, next_url=next_url)
+    return _after_step(step, next_url)
+
+
+def _after_step(step: str | None, next_url: str) -> HttpResponse:
+    return redirect(STEP_URLS[step] if step is not None else next_url)
+
+
+def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse:
+    context = {"form": form, "next": next_url, "reset_url": _reset_url()}
+    return render(request, "signin/login.html", context, status=status)
+
+
+def _failure_message(request: HttpRequest) -> str:
+    message = _("The username or password is not right.")
+    attempt = getattr(request, "signin_attempt", None)
+    if attempt is None or attempt.number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
+        return message
+    left = attempt.attempts_left
+    minutes = conf.cooloff_minutes()
+    return " ".join(
+        [
+            message,
+            ngettext(
+                "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
+                "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
+                left,
+            )
+            % {"left": left, "minutes": minutes},
+        ]
+    )
+
+
+# --- Second step and expired password -------------------------------------------------------
+@sensitive_post_parameters("code")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def code_view(request: HttpRequest) -> HttpResponse:
+    pending = flow.pending_get(request)
+    if pending is None or pending.step != flow.CODE:
+        return _start_again(request)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = flow.code_check(request=request, pending=pending, code=form.cleaned_data["code"])
+        if getattr(request, "axes_locked_out", False):
+            flow.pending_drop(request)
+            return _locked_now(request)
+        if device is not None:
+            step = flow.step_done(request=request, pending=pending, device=device)
+            return _after_step(step, flow.safe_next(request, pending.next_url))
+        form.add_error("code", _failure_code_message(request))
+    status = HTTPStatus.BAD_REQUEST if request.method == "POST" and not form.is_valid() else 200
+    return render(request, "signin/code.html", {"form": form}, status=status)
+
+
+def _failure_code_message(request: HttpRequest) -> str:
+    message = _("That code is not right, or it was already used.")
+    attempt = getattr(request, "signin_attempt", None)
+    if attempt is None or attempt.number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
+        return message
+    left = attempt.attempts_left
+    return " ".join(
+        [
+            message,
+            ngettext(
+                "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
+                "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
+                left,
+            )
+            % {"left": left, "minutes": conf.cooloff_minutes()},
+        ]
+    )
+
+
+@sensitive_post_parameters("new_password1", "new_password2")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_expired_view(request: HttpRequest) -> HttpResponse:
+    from accounts.passwords import password_rules
+    from accounts.services import user_password_set
+
+    pending = flow.pending_get(request)
+    if pending is None or pending.step != flow.PASSWORD:
+        return _start_again(request)
+    form = ExpiredPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_password_set(
+                user=pending.user,
+                raw_password=form.cleaned_data["new_password1"],
+                reason="expired",
+                request=request,
+            )
+        except ValidationError as exc:
+            form.add_error("new_password1", exc)
+        else:
+            pending.user.refresh_from_db()
+            messages.success(request, _("Your password was changed."))
+            step = flow.step_done(request=request, pending=pending)
+            return _after_step(step, flow.safe_next(request, pending.next_url))
+    status = HTTPStatus.BAD_REQUEST if request.method == "POST" else HTTPStatus.OK
+    context = {
+        "form": form,
+        "rules": password_rules(),
+        "max_age": conf.get("PASSWORD_MAX_AGE_DAYS"),
+    }
+    return render(request, "signin/password_expired.html", context, status=status)
+
+
+def _start_again(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Your sign-in took too long or was interrupted. Please start again."))
+    return redirect("signin:login")
+
+
+# --- Sign out -------------------------------------------------------------------------------
+logout_view = auth_views.LogoutView.as_view()
+
+
+# --- Locked ---------------------------------------------------------------------------------
+def lockout_response(
+    request: HttpRequest, original_response=None, credentials=None
+) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: the lock page for any door (site, admin, second step)."""
+    refusal: Refusal | None = getattr(request, "signin_refusal", None)
+    if refusal is None or refusal.lock is None:
+        from portal.net import client_ip
+        from signin.lockout import refusal_check
+
+        typed = (credentials or {}).get("username") or request.POST.get("username", "")
+        refusal = refusal_check(identity=identity_resolve(typed=typed), ip=client_ip(request))
+    if refusal is None or refusal.lock is None:
+        return redirect("signin:login")
+    request.session[LOCK_SESSION_KEY] = {
+        "ref": refusal.lock.reference,
+        "username": refusal.identity.typed,
+    }
+    return _lock_page(request, refusal.lock, username=refusal.identity.typed)
+
+
+def _locked_now(request: HttpRequest) -> HttpResponse:
+    response = lockout_response(request)
+    request.axes_locked_out = False  # answered here; axes' middleware need not render it again
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def locked_view(request: HttpRequest) -> HttpResponse:
+    from signin.selectors import lock_get
+
+    state = request.session.get(LOCK_SESSION_KEY)
+    lock = lock_get(reference=state.get("ref", "")) if isinstance(state, dict) else None
+    if lock is None:
+        return redirect("signin:login")
+    if not lock.is_active():
+        request.session.pop(LOCK_SESSION_KEY, None)
+        return render(request, "signin/unlocked.html", {"login_url": reverse("signin:login")})
+    return _lock_page(request, lock, username=state.get("username", ""))
+
+
+def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
+    now = timezone.now()
+    seconds = max(1, math.ceil((lock.locked_until - now).total_seconds()))
+    unlock_query = {"ref": lock.reference}
+    if username and lock.scope != Scope.IP:
+        unlock_query = {"username": username, "ref": lock.reference}
+    context = {
+        "lock": lock,
+        "is_ip": lock.scope == Scope.IP,
+        "username": username,
+        "locked_until": lock.locked_until,
+        "minutes_left": math.ceil(seconds / 60),
+        "reference": lock.reference,
+        "reset_url": _reset_url(),
+        "unlock_url": _url("tickets:unlock", "/tickets/unlock/") + "?" + urlencode(unlock_query),
+        "login_url": reverse("signin:login"),
+    }
+    response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
+    response["Retry-After"] = str(seconds)
+    add_never_cache_headers(response)
+    return response
+
+
+def _reset_url() -> str:
+    return _url("reset:start", "/accounts/password/reset/")
