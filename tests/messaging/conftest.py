@@ -80,3 +80,10 @@ def aliyun_api(settings):
 def provider(request):
     """Each real SMS provider in turn, against its local fake."""
     return request.getfixturevalue(request.param)
+
+
+@pytest.fixture(autouse=True)
+def _reset_test_backends():
+    from tests.messaging import backends
+
+    backends.reset()
