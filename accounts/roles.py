@@ -12,5 +12,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "signin.view_lock",
         "signin.unlock_account",
         "messaging.view_outboxmessage",  # delivery state in the ticket timeline
+        "notices.view_notice",
+        "notices.view_faqentry",
     ],
 }

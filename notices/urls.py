@@ -1,4 +1,15 @@
 """Help pages and the status API (/help/, /api/status, /api/lock-status)."""
 
+from django.urls import path
+
+from notices import api, views
+
 app_name = "notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("help/", views.help_home, name="help"),
+    path("help/cookies/", views.help_cookie_test, name="help_cookies"),
+    path("help/faq/", views.faq, name="faq"),
+    path("notices/<int:pk>/dismiss/", views.dismiss, name="dismiss"),
+    path("api/status", api.status, name="api_status"),
+    path("api/lock-status", api.lock_status, name="api_lock_status"),
+]

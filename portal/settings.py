@@ -312,6 +312,8 @@ SMS_ALIYUN_ENDPOINT = url_var("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.
 # --- Notices --------------------------------------------------------------------------------
 NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)
 LOCK_STATUS_API_SECRET = env.str("LOCK_STATUS_API_SECRET", default="")
+# Emails and SMS sent during maintenance mention it (see notices/message_context.py).
+MESSAGING_CONTEXT_PROCESSORS = ["notices.message_context.maintenance_context"]
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -1,0 +1,154 @@
+"""JSON for other systems: /api/status (public) and /api/lock-status (shared secret)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime
+from http import HTTPStatus
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_GET
+
+from audit.services import audit_record
+from notices import conf
+from notices.models import Notice
+from notices.presenters import retry_after_seconds
+from notices.ratelimit import ratelimit_count, ratelimit_hit
+from notices.selectors import block_from_window, notices_window
+from portal.net import client_ip
+
+SECRET_HEADER = "X-Portal-Secret"  # noqa: S105 (a header name)
+USERNAME_MAX_LENGTH = 150
+BAD_SECRET_WINDOW = 600
+
+
+def _iso(when: datetime | None) -> str | None:
+    return timezone.localtime(when).isoformat(timespec="seconds") if when else None
+
+
+def _notice_json(notice: Notice) -> dict:
+    return {
+        "id": notice.pk,
+        "severity": notice.severity,
+        "title": {"zh-hans": notice.title_in("zh-hans"), "en": notice.title_in("en")},
+        "message": {"zh-hans": notice.message_in("zh-hans"), "en": notice.message_in("en")},
+        "starts_at": _iso(notice.starts_at),
+        "ends_at": _iso(notice.ends_at),
+        "blocks_signin": notice.blocks_signin,
+    }
+
+
+@require_GET
+def status(request: HttpRequest) -> JsonResponse:
+    now = timezone.now()
+    window = notices_window(now=now)
+    block = block_from_window(window=window, now=now)
+    body = {
+        "server_time": _iso(now),
+        "server_time_ms": int(now.timestamp() * 1000),
+        "time_zone": settings.TIME_ZONE,
+        "signin": {
+            "open": block is None,
+            "reopens_at": _iso(block.reopens_at) if block else None,
+            "retry_after": retry_after_seconds(block.reopens_at, now=now) if block else None,
+        },
+        "active": [_notice_json(n) for n in window if n.is_active_at(now)],
+        "upcoming": [_notice_json(n) for n in window if not n.is_active_at(now)],
+    }
+    response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    patch_cache_control(response, public=True, max_age=conf.get("STATUS_API_MAX_AGE_SECONDS"))
+    # Public information, shown on the login page anyway: business systems may fetch it from
+    # their own pages. No credentials are involved.
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _error(status: HTTPStatus, code: str, detail: str, **headers: str) -> JsonResponse:
+    response = JsonResponse({"error": code, "detail": detail}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    add_never_cache_headers(response)
+    return response
+
+
+def _secret_matches(given: str, expected: str) -> bool:
+    # Hash both sides first: compare_digest then also hides the length of the secret.
+    given_digest = hashlib.sha256(given.encode("utf-8", "surrogateescape")).digest()
+    expected_digest = hashlib.sha256(expected.encode("utf-8")).digest()
+    return hmac.compare_digest(given_digest, expected_digest)
+
+
+def _username_problem(username: str | None) -> str | None:
+    if username is None or not username.strip():
+        return "the username query parameter is required"
+    if len(username) > USERNAME_MAX_LENGTH:
+        return f"the username is too long: at most {USERNAME_MAX_LENGTH} characters"
+    if any(not ch.isprintable() for ch in username):
+        return "the username contains control characters"
+    return None
+
+
+@require_GET
+def lock_status(request: HttpRequest) -> JsonResponse:
+    expected = conf.get("LOCK_STATUS_API_SECRET")
+    if not expected:
+        return _error(HTTPStatus.NOT_FOUND, "not_found", "this API is turned off")
+    ip = client_ip(request)
+    bad_key = f"lock-status-bad:{ip}"
+    bad_limit = conf.get("LOCK_STATUS_API_BAD_SECRET_LIMIT")
+    if ratelimit_count(name=bad_key, window=BAD_SECRET_WINDOW) >= bad_limit:
+        return _error(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "too many refused requests from this address; try again later",
+            Retry_After=str(BAD_SECRET_WINDOW),
+        )
+    if not _secret_matches(request.headers.get(SECRET_HEADER, ""), expected):
+        ratelimit_hit(name=bad_key, limit=bad_limit, window=BAD_SECRET_WINDOW)
+        with transaction.atomic():
+            audit_record(
+                event="notices.lock_status_refused",
+                request=request,
+                data={"reason": "missing" if SECRET_HEADER not in request.headers else "wrong"},
+            )
+        return _error(
+            HTTPStatus.UNAUTHORIZED,
+            "unauthorized",
+            f"send the shared secret in the {SECRET_HEADER} header",
+        )
+    if not ratelimit_hit(
+        name=f"lock-status:{ip}", limit=conf.get("LOCK_STATUS_API_RATE_PER_MINUTE"), window=60
+    ):
+        return _error(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "rate limit exceeded; try again in a minute",
+            Retry_After="60",
+        )
+    username = request.GET.get("username")
+    problem = _username_problem(username)
+    if problem:
+        return _error(HTTPStatus.BAD_REQUEST, "invalid_username", problem)
+
+    from signin.selectors import lock_status as signin_lock_status
+
+    now = timezone.now()
+    state = signin_lock_status(username=username)
+    locked_until = state.locked_until if state.locked else None
+    response = JsonResponse(
+        {
+            "username": username,
+            "locked": bool(state.locked),
+            "locked_until": _iso(locked_until),
+            "retry_after": retry_after_seconds(locked_until, now=now) if locked_until else None,
+            "reference": state.reference if state.locked else None,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+    add_never_cache_headers(response)
+    return response
