@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts")
+    default = True
+
+
+class PortalAdminConfig(admin_apps.AdminConfig):
+    """``django.contrib.admin`` with the two-step admin site as the default ``admin.site``
+    (``accounts.admin_site.PortalAdminSite``)."""
+
+    default = False
+    default_site = "accounts.admin_site.PortalAdminSite"

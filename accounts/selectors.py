@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import User, UserSession, normalize_identifier
@@ -43,3 +46,63 @@ def _as_e164(value: str) -> str | None:
 
 def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at")
+
+
+# --- The security page ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class SignInRow:
+    at: datetime
+    ip: str | None
+    browser: str
+    known_browser: bool
+    current: bool
+    open: bool
+    session_key: str
+
+
+def signins_recent_for_user(
+    *, user: User, current_session_key: str | None = None, limit: int = 10
+) -> list[SignInRow]:
+    """The last sign-ins (one per session the sign-in created), newest first."""
+    from portal.net import browser_label
+
+    rows = UserSession.objects.filter(user=user).order_by("-created_at")[:limit]
+    return [
+        SignInRow(
+            at=row.created_at,
+            ip=row.ip,
+            browser=browser_label(row.user_agent),
+            known_browser=row.known_browser,
+            current=bool(current_session_key) and row.session_key == current_session_key,
+            open=row.ended_at is None,
+            session_key=row.session_key,
+        )
+        for row in rows
+    ]
+
+
+def unlock_tickets_for_user(*, user: User, limit: int = 10) -> list:
+    """The user's unlock requests (tickets app), newest first; empty if that app is absent."""
+    try:
+        from tickets.models import Ticket
+    except ImportError:
+        return []
+    return list(Ticket.objects.filter(user=user).order_by("-pk")[:limit])
+
+
+def reset_block_active(*, user: User):
+    """The active self-service reset block of the account, if any (for agents' pages)."""
+    from django.utils import timezone
+
+    from accounts.models import ResetBlock
+
+    return (
+        ResetBlock.objects.filter(
+            user=user,
+            key=f"account:{user.pk}",
+            lifted_at__isnull=True,
+            until__gt=timezone.now(),
+        )
+        .order_by("-until")
+        .first()
+    )

@@ -296,3 +296,34 @@ def reset_block_lift(*, block, actor: User, request: HttpRequest | None = None) 
         data={"block": block.pk},
     )
     return True
+
+
+@transaction.atomic
+def two_step_remove(*, user: User, actor: User, request: HttpRequest | None = None) -> bool:
+    """An admin removes a user's authenticator and backup codes (lost phone). The user is told;
+    staff then set up a new one before reaching the admin again."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from messaging.services import messaging_notify_user
+
+    removed, _detail = TOTPDevice.objects.filter(user=user).delete()
+    removed_static, _detail = StaticDevice.objects.filter(user=user).delete()
+    if not removed and not removed_static:
+        return False
+    audit_record(
+        event="twostep.removed",
+        request=request,
+        actor=actor,
+        user=user,
+        subject=user.get_username(),
+    )
+    messaging_notify_user(
+        user=user,
+        kind="two_step_disabled",
+        context={
+            "changed_at": timezone.now(),
+            "ip": client_ip(request) if request is not None else "",
+        },
+    )
+    return True

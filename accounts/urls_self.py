@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from accounts.views import account
+from accounts.views import account, contacts, twostep
 
 app_name = "accounts"
-urlpatterns = [path("", account.overview, name="overview")]
+urlpatterns = [
+    path("", account.overview, name="overview"),
+    path("sessions/end-others/", account.sessions_end_others, name="sessions_end_others"),
+    path("password/", account.password_change, name="password_change"),
+    path("contacts/", contacts.contacts_edit, name="contacts"),
+    path("contacts/verify/", contacts.contact_verify, name="contact_verify"),
+    path("contacts/add/", contacts.contact_prompt, name="contact_prompt"),
+    path("two-step/", twostep.two_step, name="two_step"),
+    path("two-step/set-up/", twostep.two_step_enroll, name="two_step_enroll"),
+    path("two-step/backup-codes/", twostep.two_step_backup, name="two_step_backup"),
+    path("two-step/backup-codes/new/", twostep.two_step_backup_new, name="two_step_backup_new"),
+    path("two-step/turn-off/", twostep.two_step_disable, name="two_step_disable"),
+    path("two-step/verify/", twostep.two_step_verify, name="two_step_verify"),
+]

@@ -48,7 +48,7 @@ if not DEBUG and not ALLOWED_HOSTS:
 
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.PortalAdminConfig",  # django.contrib.admin with the two-step admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "signin.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.RecoveryContactPromptMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware stays last (django-axes docs).
     "axes.middleware.AxesMiddleware",
@@ -171,6 +172,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
+CELERY_BEAT_SCHEDULE["accounts-reset-dispatch-sweep"] = {
+    "task": "accounts.reset_dispatch_sweep",
+    "schedule": 30.0,
+    "options": {"expires": 25},
+}
 CELERY_BEAT_SCHEDULE["signin-locks-sweep"] = {"task": "signin.locks_sweep", "schedule": 60.0}
 CELERY_BEAT_SCHEDULE["signin-cleanup"] = {"task": "signin.cleanup", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["signin-password-reminders"] = {

@@ -1,12 +1,91 @@
-"""The employee's own security page (/account/)."""
+"""The employee's own security page (/account/): overview, sessions, password change."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from accounts import contacts, selectors, services, twostep
+from accounts.errors import WrongPassword
+from accounts.forms import PasswordChangeForm
+from accounts.masking import mask_email, mask_phone
+from accounts.passwords import password_rules
+
+
+@never_cache
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    key = request.session.session_key
+    signins = selectors.signins_recent_for_user(user=user, current_session_key=key)
+    open_sessions = selectors.sessions_open_for_user(user=user)
+    return render(
+        request,
+        "accounts/overview.html",
+        {
+            "email_masked": mask_email(user.email),
+            "phone_masked": mask_phone(user.phone),
+            "has_contact": contacts.has_verified_contact(user),
+            "signins": signins,
+            "open_sessions": open_sessions,
+            "other_sessions": sum(1 for s in open_sessions if s.session_key != key),
+            "two_step": twostep.two_step_enabled(user),
+            "backup_left": twostep.backup_codes_left(user),
+            "tickets": selectors.unlock_tickets_for_user(user=user),
+        },
+    )
 
 
 @login_required
-def overview(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/overview.html")
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    ended = services.sessions_end_others(request=request, user=request.user)
+    messages.success(
+        request,
+        _("Signed out %(count)d other session(s). This browser stays signed in.")
+        % {"count": ended},
+    )
+    return redirect("accounts:overview")
+
+
+@never_cache
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+        if form.is_valid():
+            try:
+                services.user_password_change(
+                    request=request,
+                    user=request.user,
+                    current_password=form.cleaned_data["current_password"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+            except WrongPassword as exc:
+                form.add_error("current_password", str(exc))
+            except ValidationError as exc:
+                form.add_error("new_password1", exc)
+            else:
+                messages.success(
+                    request,
+                    _("Your password was changed. Every other session was signed out."),
+                )
+                return redirect("accounts:overview")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "rules": password_rules()},
+        status=status,
+    )

@@ -1,0 +1,95 @@
+"""The portal's admin site: staff reach /admin/ only in a session confirmed by two-step sign-in.
+
+``PortalAdminSite`` is django-otp's ``OTPAdminSite`` (``has_permission`` also requires
+``request.user.is_verified()``) installed as the default site through
+``accounts.apps.PortalAdminConfig``, so every app's ``@admin.register`` lands on it.
+
+The admin login keeps checking the password through ``authenticate()`` (Django's
+``AuthenticationForm``), so django-axes and the sign-in app's lockout count every wrong password
+typed there, and it asks for the authenticator or backup code on the same page; a wrong code
+counts toward the same lockout. Staff without an authenticator sign in with the password, are
+not let in, and are sent to set one up (``accounts:two_step_enroll``); staff signed in on the
+site but not yet confirmed are sent to ``accounts:two_step_verify``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_otp.admin import OTPAdminSite
+
+from accounts import twostep
+from audit.services import audit_record
+
+
+class AdminOTPAuthenticationForm(AdminAuthenticationForm):
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app, or a backup code"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
+    )
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "otp_required": _("Enter the code from your authenticator app, or a backup code."),
+        "otp_invalid": _("That code is not right."),
+    }
+
+    def clean(self):
+        cleaned = super().clean()  # authenticate(): the lockout counts a wrong password here
+        user = self.get_user()
+        if user is None or not twostep.two_step_enabled(user):
+            return cleaned  # signed in without OTP: the site sends them to set it up
+        token = "".join((cleaned.get("otp_token") or "").split())
+        if not token:
+            raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
+        with transaction.atomic():
+            device, _throttled = twostep.second_factor_match(user=user, token=token)
+            audit_record(
+                event="twostep.admin_verified" if device else "twostep.admin_failed",
+                request=self.request,
+                user=user,
+                subject=user.get_username(),
+            )
+        if device is None:
+            user_login_failed.send(
+                sender=__name__,
+                credentials={"username": user.get_username()},
+                request=self.request,
+            )
+            raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+        user.otp_device = device  # django-otp marks the session verified on user_logged_in
+        return cleaned
+
+
+class PortalAdminSite(OTPAdminSite):
+    site_header = _("Account Portal administration")
+    site_title = _("Account Portal admin")
+    index_title = _("Helpdesk and administration")
+    login_form = AdminOTPAuthenticationForm
+    login_template = "accounts/admin/login.html"
+
+    def __init__(self, name: str = "admin"):
+        super().__init__(name)
+
+    def login(self, request, extra_context=None):
+        user = request.user
+        if (
+            request.method == "GET"
+            and user.is_authenticated
+            and user.is_active
+            and user.is_staff
+            and not user.is_verified()
+        ):
+            target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+            return redirect(f"{reverse('accounts:two_step_verify')}?{urlencode({'next': target})}")
+        return super().login(request, extra_context)
