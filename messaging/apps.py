@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class MessagingConfig(AppConfig):
     name = "messaging"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from messaging import checks  # noqa: F401  (registers the system checks)

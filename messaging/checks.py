@@ -1,0 +1,61 @@
+"""System checks: a misconfigured SMS backend is caught at start-up, not at the first reset."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Info, Tags, Warning, register
+from django.utils.module_loading import import_string
+
+from messaging import conf
+from messaging.sms import backend_path
+
+DEV_BACKENDS = {"console", "file", "locmem"}
+
+
+@register(Tags.compatibility)
+def sms_backend_check(app_configs, **kwargs):
+    try:
+        backend = import_string(backend_path())
+    except ImportError:
+        return [
+            Error(
+                f"SMS_BACKEND={settings.SMS_BACKEND!r} cannot be imported.",
+                hint="Use console, file, locmem, webhook, twilio, aliyun or a dotted path.",
+                id="messaging.E001",
+            )
+        ]
+    missing = backend.check_config()
+    if missing:
+        return [
+            Error(
+                f"SMS_BACKEND={settings.SMS_BACKEND!r} needs {', '.join(missing)}.",
+                hint="Set the provider's environment variables (see the README, Messages).",
+                id="messaging.E002",
+            )
+        ]
+    if settings.SMS_BACKEND == "aliyun" and not (
+        conf.get("SMS_ALIYUN_TEMPLATES") or conf.get("SMS_ALIYUN_DEFAULT_TEMPLATE")
+    ):
+        return [
+            Warning(
+                "SMS_BACKEND=aliyun has no templates: every SMS would fail.",
+                hint="Set SMS_ALIYUN_TEMPLATES=kind=SMS_xxx,... or SMS_ALIYUN_DEFAULT_TEMPLATE.",
+                id="messaging.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def sms_backend_deploy_check(app_configs, **kwargs):
+    # Info, not Warning: a portal may run email-only; the deploy check shows it either way.
+    if settings.SMS_BACKEND in DEV_BACKENDS:
+        return [
+            Info(
+                f"SMS_BACKEND={settings.SMS_BACKEND!r} does not send text messages; codes would "
+                "only reach the console or a file.",
+                hint="Use webhook, twilio or aliyun in production.",
+                id="messaging.I001",
+            )
+        ]
+    return []
