@@ -9,6 +9,10 @@ HELPDESK_AGENTS = "Helpdesk agents"
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     HELPDESK_AGENTS: [
         "audit.view_auditevent",
+        "tickets.view_ticket",
+        "tickets.change_ticket",
+        "tickets.unlock_account",
+        "tickets.approve_unlock",
         "signin.view_lock",
         "signin.unlock_account",
         "messaging.view_outboxmessage",  # delivery state in the ticket timeline

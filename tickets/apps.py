@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class TicketsConfig(AppConfig):
     name = "tickets"
     verbose_name = _("Unlock tickets")
+
+    def ready(self) -> None:
+        from signin import signals
+        from tickets import receivers
+
+        signals.account_locked.connect(receivers.on_account_locked, dispatch_uid="tickets.locked")
+        signals.account_unlocked.connect(
+            receivers.on_account_unlocked, dispatch_uid="tickets.unlocked"
+        )

@@ -1,4 +1,11 @@
 """Unlock requests (/tickets/unlock/, /tickets/status/<token>/)."""
 
+from django.urls import path
+
+from tickets import views
+
 app_name = "tickets"
-urlpatterns: list = []
+urlpatterns = [
+    path("unlock/", views.unlock_request, name="unlock"),
+    path("status/<str:token>/", views.status, name="status"),
+]

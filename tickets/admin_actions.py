@@ -1,0 +1,217 @@
+"""The ticket page's action buttons: each a small form posted to ``.../act/<action>/`` that calls
+one service. Errors of the service (wrong status, missing verification, same agent) come back
+to the page as messages; nothing here decides anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from tickets import selectors, services
+from tickets.errors import TicketError
+from tickets.forms import (
+    AssignForm,
+    ChannelForm,
+    CodeForm,
+    MessageForm,
+    RequiredTextForm,
+    TextForm,
+    UnlockForm,
+)
+from tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Action:
+    form: type[forms.Form] | None
+    perm: str
+    call: Any  # (ticket, agent, cleaned_data, request) -> Ticket
+    done: Any  # success message
+
+
+ACTIONS: dict[str, Action] = {
+    "claim": Action(
+        None,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_claim(ticket=t, agent=a),
+        gettext_lazy("The request is yours."),
+    ),
+    "assign": Action(
+        AssignForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_assign(ticket=t, agent=a, assignee=d["assignee"]),
+        gettext_lazy("The request was assigned."),
+    ),
+    "verify_send": Action(
+        ChannelForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_verify_send(
+            ticket=t, agent=a, channel=d["channel"], request=r
+        ),
+        gettext_lazy("A code is on its way. Ask the caller to read it out to you."),
+    ),
+    "verify_check": Action(
+        CodeForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_verify_check(
+            ticket=t, agent=a, code=d["code"], request=r
+        ),
+        gettext_lazy("The caller is verified."),
+    ),
+    "unlock": Action(
+        UnlockForm,
+        "tickets.unlock_account",
+        lambda t, a, d, r: services.ticket_unlock(ticket=t, agent=a, reason=d["reason"], request=r),
+        None,  # depends on dual control, see _done()
+    ),
+    "approve": Action(
+        None,
+        "tickets.approve_unlock",
+        lambda t, a, d, r: services.ticket_unlock_approve(ticket=t, agent=a, request=r),
+        gettext_lazy("Approved: the account is unlocked and the request resolved."),
+    ),
+    "decline": Action(
+        RequiredTextForm,
+        "tickets.approve_unlock",
+        lambda t, a, d, r: services.ticket_unlock_decline(ticket=t, agent=a, reason=d["text"]),
+        gettext_lazy("The unlock was declined; the request is back in progress."),
+    ),
+    "reset": Action(
+        ChannelForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_reset_send(
+            ticket=t, agent=a, channel=d["channel"], request=r
+        ),
+        gettext_lazy("A password reset link was sent to the employee."),
+    ),
+    "ask_info": Action(
+        RequiredTextForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_ask_info(ticket=t, agent=a, message=d["text"]),
+        gettext_lazy("Your question was sent; the request waits for the employee."),
+    ),
+    "message": Action(
+        MessageForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_message(
+            ticket=t, agent=a, body=d["text"], public=d["public"]
+        ),
+        gettext_lazy("Added."),
+    ),
+    "resolve": Action(
+        TextForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_resolve(ticket=t, agent=a, note=d["text"]),
+        gettext_lazy("The request is resolved."),
+    ),
+    "reject": Action(
+        RequiredTextForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_reject(ticket=t, agent=a, reason=d["text"]),
+        gettext_lazy("The request is rejected."),
+    ),
+    "reopen": Action(
+        TextForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: services.ticket_reopen(ticket=t, agent=a, note=d["text"]),
+        gettext_lazy("The request is open again."),
+    ),
+}
+
+
+def _done(action: str, ticket: Ticket) -> str:
+    if action == "unlock" and ticket.status == "approval":
+        return _("This account is privileged: another agent must now approve the unlock.")
+    if action == "unlock":
+        return _("The account is unlocked and the request resolved.")
+    return str(ACTIONS[action].done)
+
+
+def act(model_admin, request, object_id, action: str):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    spec = ACTIONS.get(action)
+    ticket = model_admin.get_object(request, object_id)
+    if ticket is None:
+        return model_admin._get_obj_does_not_exist_redirect(request, model_admin.opts, object_id)
+    if spec is None or not model_admin.has_change_permission(request, ticket):
+        raise PermissionDenied
+    if not request.user.has_perm(spec.perm):
+        raise PermissionDenied
+    back = HttpResponseRedirect(
+        reverse(
+            "admin:tickets_ticket_change", args=[ticket.pk], current_app=model_admin.admin_site.name
+        )
+    )
+    data: dict = {}
+    if spec.form is not None:
+        form = spec.form(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return back
+        data = form.cleaned_data
+    try:
+        ticket = spec.call(ticket, request.user, data, request)
+    except TicketError as exc:
+        messages.error(request, str(exc))
+        return back
+    messages.success(request, _done(action, ticket))
+    return back
+
+
+def page_context(request, ticket: Ticket, model_admin) -> dict:
+    """Everything the ticket page shows: the request, its timeline, the account timeline, the
+    lock now, and which actions this agent may take in the current status."""
+    user = request.user
+    can_change = model_admin.has_change_permission(request, ticket)
+    open_ = ticket.is_open
+    active = ticket.status in ("new", "in_progress", "waiting")
+    known = ticket.user_id is not None
+    own = ticket.user_id == user.pk
+    allowed = {
+        "claim": can_change and active and ticket.assignee_id != user.pk,
+        "assign": can_change and active,
+        "verify": can_change and active and known and not own and not ticket.is_verified,
+        "unlock": can_change
+        and active
+        and known
+        and not own
+        and user.has_perm("tickets.unlock_account"),
+        "approve": ticket.status == "approval"
+        and user.has_perm("tickets.approve_unlock")
+        and ticket.unlock_requested_by_id != user.pk,
+        "reset": can_change and active and known and not own,
+        "ask_info": can_change and ticket.status in ("new", "in_progress"),
+        "message": can_change,
+        "resolve": can_change and open_,
+        "reject": can_change and open_,
+        "reopen": can_change and not open_,
+    }
+    return {
+        "ticket": ticket,
+        "events": ticket.events.select_related("actor").order_by("created_at", "id"),
+        "timeline": selectors.account_timeline(ticket=ticket),
+        "lock": selectors.ticket_lock_now(ticket=ticket),
+        "sla_state": selectors.ticket_sla_state(ticket=ticket),
+        "other_open": list(selectors.open_tickets_for_account(ticket=ticket)[:10]),
+        "allowed": allowed,
+        "forms": {
+            "assign": AssignForm(),
+            "channel": ChannelForm(),
+            "code": CodeForm(),
+            "unlock": UnlockForm(),
+            "text": TextForm(),
+            "required_text": RequiredTextForm(),
+            "message": MessageForm(),
+        },
+    }

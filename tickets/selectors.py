@@ -1,0 +1,239 @@
+"""Reads on unlock requests: the status page, the agents' queue and the account timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from tickets import conf, sla
+from tickets.models import CLOSED_STATUSES, OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+# --- The employee's status page ---------------------------------------------------------------
+def ticket_by_token(*, token: str) -> Ticket | None:
+    """The request a status link opens, or None for anything forged, truncated or unknown."""
+    from tickets.services.intake import token_hash
+
+    if not isinstance(token, str) or not TOKEN_SHAPE.match(token):
+        return None
+    return Ticket.objects.filter(token_hash=token_hash(token)).first()
+
+
+def ticket_public_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.filter(public=True).order_by("created_at", "id")
+
+
+@dataclass(frozen=True)
+class ExpectedWait:
+    """What the status page says about the wait, honestly: the SLA deadline, whether agents are
+    working right now, and whether we are already late."""
+
+    state: str  # "first_response", "resolution", "waiting_for_you", "approval", "closed"
+    due: datetime | None
+    late: bool
+    agents_working_now: bool
+    next_business_start: datetime | None
+    ahead: int | None = None  # open requests filed earlier that no agent has taken yet
+
+
+def ticket_expected_wait(*, ticket: Ticket, now: datetime | None = None) -> ExpectedWait:
+    now = now or timezone.now()
+    working = sla.in_business_hours(now)
+    reopens = None if working else sla.next_business_start(now)
+    if ticket.status in CLOSED_STATUSES:
+        return ExpectedWait("closed", None, False, working, reopens)
+    if ticket.status == TicketStatus.WAITING:
+        return ExpectedWait("waiting_for_you", None, False, working, reopens)
+    if ticket.first_responded_at is None:
+        ahead = Ticket.objects.filter(
+            status=TicketStatus.NEW, created_at__lt=ticket.created_at
+        ).count()
+        due = ticket.first_response_due
+        return ExpectedWait("first_response", due, due < now, working, reopens, ahead)
+    state = "approval" if ticket.status == TicketStatus.APPROVAL else "resolution"
+    due = ticket.resolution_due
+    return ExpectedWait(state, due, due < now, working, reopens)
+
+
+# --- SLA state --------------------------------------------------------------------------------
+SLA_BREACHED, SLA_NEAR, SLA_OK, SLA_PAUSED, SLA_MET, SLA_MISSED = (
+    "breached",
+    "near",
+    "ok",
+    "paused",
+    "met",
+    "missed",
+)
+
+
+def ticket_sla_state(*, ticket: Ticket, now: datetime | None = None) -> str:
+    now = now or timezone.now()
+    if ticket.status in CLOSED_STATUSES:
+        late = ticket.resolved_at and ticket.resolved_at > ticket.resolution_due
+        return SLA_MISSED if late else SLA_MET
+    if ticket.due_at is None:
+        return SLA_PAUSED
+    if ticket.due_at <= now:
+        return SLA_BREACHED
+    if ticket.due_at <= now + timedelta(minutes=conf.get("TICKETS_SLA_WARNING_MINUTES")):
+        return SLA_NEAR
+    return SLA_OK
+
+
+def sla_breached_q(now: datetime) -> Q:
+    return Q(status__in=OPEN_STATUSES, due_at__lte=now)
+
+
+def sla_near_q(now: datetime) -> Q:
+    warn = now + timedelta(minutes=conf.get("TICKETS_SLA_WARNING_MINUTES"))
+    return Q(status__in=OPEN_STATUSES, due_at__gt=now, due_at__lte=warn)
+
+
+# --- The agents' queue ------------------------------------------------------------------------
+def _active_account_locks(now: datetime) -> QuerySet:
+    """Account locks in force now (the sign-in app's ``Lock`` rows), for one correlated
+    subquery per page instead of one ``lock_status`` call per row."""
+    from signin.models import Scope
+    from signin.selectors import locks_active
+
+    return locks_active(now=now).filter(scope=Scope.ACCOUNT)
+
+
+def queue_queryset(*, now: datetime | None = None) -> QuerySet[Ticket]:
+    """Tickets with their account, assignee and the account's lock now, in one query."""
+    now = now or timezone.now()
+    locks = _active_account_locks(now).filter(key=OuterRef("account_key"))
+    return Ticket.objects.select_related("user", "assignee").annotate(
+        locked_now=Exists(locks),
+        locked_until_now=Subquery(locks.order_by("-locked_until").values("locked_until")[:1]),
+        lock_reference_now=Subquery(locks.order_by("-locked_until").values("reference")[:1]),
+    )
+
+
+def locked_now_q(*, now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    return Q(Exists(_active_account_locks(now).filter(key=OuterRef("account_key"))))
+
+
+def agents() -> QuerySet:
+    """Active staff who may handle unlock requests (group, own permission or superuser)."""
+    from accounts.models import User
+
+    perm = Q(codename="change_ticket", content_type__app_label="tickets")
+    from django.contrib.auth.models import Permission
+
+    perms = Permission.objects.filter(perm)
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True) | Q(groups__permissions__in=perms) | Q(user_permissions__in=perms)
+        )
+        .distinct()
+        .order_by("username")
+    )
+
+
+# --- The account timeline on the ticket page --------------------------------------------------
+TIMELINE_PREFIXES = ("signin.", "reset.", "code.", "account.", "messaging.", "axes.")
+
+
+@dataclass
+class AccountTimeline:
+    audit: list = field(default_factory=list)
+    messages: list = field(default_factory=list)
+    earlier_tickets: list = field(default_factory=list)
+    notices: list = field(default_factory=list)
+    since: datetime | None = None
+
+
+def account_timeline(*, ticket: Ticket, now: datetime | None = None) -> AccountTimeline:
+    """What happened to the account around the request: sign-in failures (time, IP, browser),
+    locks and unlocks, resets and codes (with the outbox delivery status), earlier requests, and
+    maintenance notices that overlapped. A fixed number of queries, whatever the history."""
+    from audit.models import AuditEvent
+
+    now = now or timezone.now()
+    since = ticket.created_at - timedelta(days=conf.get("TICKETS_TIMELINE_DAYS"))
+    until = max(now, ticket.resolved_at or now)
+    if ticket.user_id:
+        audit_qs = AuditEvent.objects.filter(user_id=ticket.user_id)
+    else:
+        audit_qs = AuditEvent.objects.filter(
+            user__isnull=True, subject__in={ticket.username, ticket.account_key}
+        )
+    prefix = Q()
+    for p in TIMELINE_PREFIXES:
+        prefix |= Q(event__startswith=p)
+    audit = list(
+        audit_qs.filter(prefix, created_at__gte=since, created_at__lte=until)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:60]
+    )
+    from tickets.services._common import account_q
+
+    earlier = list(
+        Ticket.objects.filter(account_q(user=ticket.user, username=ticket.account_key))
+        .exclude(pk=ticket.pk)
+        .select_related("assignee")
+        .order_by("-created_at", "-id")[:10]
+    )
+    return AccountTimeline(
+        audit=audit,
+        messages=_messages(ticket=ticket, since=since),
+        earlier_tickets=earlier,
+        notices=_notices(start=since, end=until),
+        since=since,
+    )
+
+
+def _messages(*, ticket: Ticket, since: datetime) -> list:
+    if not ticket.user_id:
+        return []
+    from messaging.selectors import outbox_for_user
+
+    return [m for m in outbox_for_user(user=ticket.user, limit=30) if m.created_at >= since]
+
+
+def _notices(*, start: datetime, end: datetime) -> list:
+    from notices.models import Notice
+
+    return list(
+        Notice.objects.filter(published=True, starts_at__lt=end, ends_at__gt=start).order_by(
+            "-starts_at"
+        )[:10]
+    )
+
+
+def open_tickets_for_account(*, ticket: Ticket) -> QuerySet[Ticket]:
+    from tickets.services._common import account_q
+
+    return (
+        Ticket.objects.filter(
+            account_q(user=ticket.user, username=ticket.account_key), status__in=OPEN_STATUSES
+        )
+        .exclude(pk=ticket.pk)
+        .order_by("created_at")
+    )
+
+
+def ticket_lock_now(*, ticket: Ticket) -> Any:
+    """The sign-in app's lock status of the request's account, now."""
+    from signin.selectors import lock_status
+
+    return lock_status(username=ticket.user.get_username() if ticket.user else ticket.username)
+
+
+def lock_keys_for_reference(*, reference: str) -> QuerySet:
+    """Account keys of the locks with this reference (subquery for the queue's search)."""
+    from signin.models import Lock, Scope
+
+    return Lock.objects.filter(
+        reference=reference, scope__in=[Scope.ACCOUNT, Scope.BROWSER]
+    ).values("key")

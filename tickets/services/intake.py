@@ -1,0 +1,215 @@
+"""The employee's side: filing a request and replying on its status page."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from accounts.models import User, normalize_identifier
+from accounts.selectors import user_find_by_identifier
+from tickets import sla
+from tickets.errors import TicketClosed
+from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
+from tickets.services import _common as c
+
+TOKEN_SALT = "tickets.status-token"  # noqa: S105 (an HMAC salt, not a secret)
+
+
+def form_nonce_new() -> str:
+    """A one-time value for one rendering of the request form (kept in the session)."""
+    return secrets.token_urlsafe(32)
+
+
+def status_token_for(nonce: str) -> str:
+    """The status token a form nonce yields: the same nonce always gives the same token, so a
+    double-clicked submission finds the request its first click created."""
+    digest = salted_hmac(TOKEN_SALT, nonce, algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reference_next(*, now: datetime) -> str:
+    """``UNL-<year>-<number>``: numbered per year in the tickets time zone, never reused.
+    Call inside a transaction: the year's counter row stays locked until it commits."""
+    from tickets import conf
+
+    year = now.astimezone(conf.time_zone()).year
+    TicketSequence.objects.get_or_create(year=year)
+    counter = TicketSequence.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"UNL-{year}-{counter.last:06d}"
+
+
+def contact_match(user: User | None, contact: str) -> str:
+    """Which verified contact of ``user`` the typed ``contact`` is, or "" (also for no user)."""
+    typed = normalize_identifier(contact)
+    if not typed or user is None:
+        return ""
+    if user.has_verified_email and typed == normalize_identifier(user.email):
+        return Channel.EMAIL
+    if user.has_verified_phone and any(ch.isdigit() for ch in typed):
+        from phonenumber_field.phonenumber import to_python
+
+        number = to_python(typed)
+        if number is not None and number.is_valid() and number == user.phone:
+            return Channel.SMS
+    return ""
+
+
+@dataclass(frozen=True)
+class Filed:
+    ticket: Ticket
+    token: str
+    created: bool
+
+
+def ticket_create(
+    *,
+    username: str,
+    nonce: str,
+    problem_since: str,
+    tried: list[str],
+    description: str = "",
+    lock_reference: str = "",
+    contact: str = "",
+    not_maintenance: bool = False,
+    language: str = "",
+    ip: str | None = None,
+    ua: str = "",
+    request: HttpRequest | None = None,
+) -> Filed:
+    """File an unlock request. The same work happens whether or not the account exists; an
+    unknown account is flagged for agents only. Submitting the same form (``nonce``) again
+    returns the request the first submission created, never a second one."""
+    token = status_token_for(nonce)
+    hashed = token_hash(token)
+    existing = Ticket.objects.filter(token_hash=hashed).first()
+    if existing is not None:
+        return Filed(existing, token, False)
+    try:
+        with transaction.atomic():
+            ticket = _create(
+                token_hash_=hashed,
+                username=username,
+                problem_since=problem_since,
+                tried=tried,
+                description=description,
+                lock_reference=lock_reference,
+                contact=contact,
+                not_maintenance=not_maintenance,
+                language=language,
+                ip=ip,
+                ua=ua,
+                request=request,
+            )
+    except IntegrityError:
+        # A parallel click of the same form won the race: its request is the one.
+        existing = Ticket.objects.filter(token_hash=hashed).first()
+        if existing is None:
+            raise
+        return Filed(existing, token, False)
+    return Filed(ticket, token, True)
+
+
+def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
+    from signin.selectors import lock_status
+    from tickets.tasks import ticket_notify_received_task
+
+    now = timezone.now()
+    typed = normalize_identifier(username)[:150]
+    user = user_find_by_identifier(identifier=typed)
+    lock = lock_status(username=typed)
+    tried = [t for t in Tried.values if t in set(fields["tried"])]
+    ticket = Ticket(
+        reference=reference_next(now=now),
+        token_hash=token_hash_,
+        status=TicketStatus.NEW,
+        user=user,
+        username=typed,
+        account_key=c.account_key_for(user=user, typed=typed),
+        account_unknown=user is None,
+        lock_reference=(fields["lock_reference"] or lock.reference or "")[:16],
+        locked_when_filed=lock.locked,
+        contact_given=fields["contact"][:254],
+        contact_match=contact_match(user, fields["contact"]),
+        problem_since=fields["problem_since"],
+        tried=tried,
+        description=fields["description"],
+        not_maintenance=fields["not_maintenance"],
+        language=fields["language"][:10],
+        ip=fields["ip"],
+        user_agent=(fields["ua"] or "")[:255],
+        first_response_due=sla.first_response_due(now),
+        resolution_due=sla.resolution_due(now),
+        created_at=now,
+        updated_at=now,
+    )
+    ticket.due_at = c.next_due(ticket)
+    ticket.full_clean(exclude=["token_hash", "user"])
+    ticket.save(force_insert=True)
+    c.record(ticket, EventKind.CREATED, public=True, status_to=TicketStatus.NEW)
+    c.audit(
+        "created",
+        ticket,
+        request=request,
+        data={
+            "account_unknown": ticket.account_unknown,
+            "locked_when_filed": bool(lock.locked),
+            "contact_matches": ticket.contact_match or "none",
+        },
+    )
+    # Identical for known and unknown accounts: the task decides whether anyone is told.
+    ticket_notify_received_task.delay_on_commit(ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def ticket_notify_received(*, ticket_id: int) -> bool:
+    """Tell the account's verified contacts that a request was filed (once, even when the task
+    runs twice). Returns whether a message was queued now."""
+    from tickets.services import notify
+
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if ticket is None or ticket.received_notice_at is not None:
+        return False
+    ticket.received_notice_at = timezone.now()
+    ticket.save(update_fields=["received_notice_at"])
+    if ticket.user_id is None:
+        return False
+    notify.received(ticket)
+    return True
+
+
+@transaction.atomic
+def ticket_reply(*, ticket: Ticket, body: str, request: HttpRequest | None = None) -> Ticket:
+    """The employee adds a message from the status page. Refused on a closed request. A reply to
+    a request waiting for the employee puts it back in the agents' queue."""
+    ticket = c.lock_ticket(ticket)
+    if ticket.status not in c.ALLOWED_FROM["reply"]:
+        raise TicketClosed()
+    c.record(ticket, EventKind.REPLY, public=True, body=body)
+    if ticket.status == TicketStatus.WAITING:
+        back = TicketStatus.IN_PROGRESS if ticket.assignee_id else TicketStatus.NEW
+        c.set_status(ticket, back)
+    else:
+        ticket.updated_at = timezone.now()
+        ticket.save(update_fields=["updated_at"])
+    c.audit("replied", ticket, request=request, data={"length": len(body)})
+    return ticket

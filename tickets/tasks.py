@@ -1,0 +1,12 @@
+"""Celery tasks: thin (ids in, one service call), idempotent, queued after commit."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="tickets.notify_received", acks_late=True, ignore_result=True)
+def ticket_notify_received_task(ticket_id: int) -> bool:
+    from tickets.services import ticket_notify_received
+
+    return ticket_notify_received(ticket_id=ticket_id)

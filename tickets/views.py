@@ -1,0 +1,267 @@
+"""The employee's pages: file an unlock request, follow it on its private status page.
+
+Views stay thin: they rate-limit, validate and hand off to ``tickets.services``. Every answer to a
+submission is the same whether or not the account exists: a reference and a status link.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from urllib.parse import unquote_to_bytes
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from accounts.models import normalize_identifier
+from audit.services import audit_record
+from portal.net import client_ip, user_agent
+from tickets import conf, ratelimit
+from tickets.errors import TicketClosed
+from tickets.forms import ReplyForm, UnlockRequestForm
+from tickets.selectors import ticket_by_token, ticket_expected_wait, ticket_public_events
+from tickets.services import form_nonce_new, status_token_for, ticket_create, ticket_reply
+
+SESSION_NONCES = "tickets_form_nonces"  # nonces of forms shown to this browser
+SESSION_USED = "tickets_used_nonces"  # nonces already turned into a request
+SESSION_JUST_FILED = "tickets_just_filed"
+KEEP_NONCES = 10
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """A status page is reached by a secret link: never cached, never sent as a Referer."""
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _limited(response: HttpResponse, wait: int) -> HttpResponse:
+    response["Retry-After"] = str(max(1, wait))
+    return response
+
+
+def _maintenance_notices() -> list:
+    from notices.selectors import notices_for_question
+
+    return notices_for_question()
+
+
+def _nonce_issue(request: HttpRequest) -> str:
+    nonce = form_nonce_new()
+    issued = request.session.get(SESSION_NONCES, [])
+    request.session[SESSION_NONCES] = [*issued, nonce][-KEEP_NONCES:]
+    return nonce
+
+
+def _nonce_state(request: HttpRequest, nonce: str) -> str:
+    if nonce in request.session.get(SESSION_USED, []):
+        return "used"
+    if nonce in request.session.get(SESSION_NONCES, []):
+        return "issued"
+    return "unknown"
+
+
+def _nonce_use(request: HttpRequest, nonce: str) -> None:
+    issued = [n for n in request.session.get(SESSION_NONCES, []) if n != nonce]
+    used = request.session.get(SESSION_USED, [])
+    request.session[SESSION_NONCES] = issued
+    request.session[SESSION_USED] = [*used, nonce][-KEEP_NONCES:]
+
+
+def _body_is_utf8(request: HttpRequest) -> bool:
+    """Django reads undecodable form bytes as Latin-1 letters; we refuse them instead."""
+    if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
+        return True
+    try:
+        unquote_to_bytes(request.body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _encoding_refused(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    messages.error(
+        request,
+        _("The form arrived in a text encoding we cannot read. Please type it again."),
+    )
+    return render(request, template, context, status=HTTPStatus.BAD_REQUEST)
+
+
+def _wait_text(seconds: int) -> str:
+    minutes = max(1, (seconds + 59) // 60)
+    return _(
+        "Too many requests were sent from here or for this username. "
+        "Please try again in %(minutes)s minutes, or call your helpdesk."
+    ) % {"minutes": minutes}
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unlock_request(request: HttpRequest) -> HttpResponse:
+    notices = _maintenance_notices()
+    if request.method == "POST" and not _body_is_utf8(request):
+        form = UnlockRequestForm(
+            initial={"nonce": _nonce_issue(request)}, maintenance=bool(notices)
+        )
+        context = {
+            "form": form,
+            "notices": notices,
+            "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH"),
+        }
+        return _encoding_refused(request, "tickets/unlock.html", context)
+    if request.method == "POST":
+        return _submit(request, notices)
+    form = UnlockRequestForm(
+        initial={
+            "username": request.GET.get("username", "")[:150],
+            "lock_reference": request.GET.get("ref", "")[:16],
+            "nonce": _nonce_issue(request),
+        },
+        maintenance=bool(notices),
+    )
+    return _form_page(request, form, notices)
+
+
+def _form_page(request, form, notices, status: int = HTTPStatus.OK) -> HttpResponse:
+    return render(
+        request,
+        "tickets/unlock.html",
+        {"form": form, "notices": notices, "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH")},
+        status=status,
+    )
+
+
+def _submit(request: HttpRequest, notices: list) -> HttpResponse:
+    if notices and request.POST.get("maintenance_answer") == "maintenance":
+        # The maintenance explains it: nothing is filed, the page says when to come back.
+        return render(request, "tickets/maintenance_wait.html", {"notices": notices})
+    ip = client_ip(request)
+    wait = ratelimit.hit("ip", ip, conf.get("TICKETS_RATE_IP"))
+    form = UnlockRequestForm(request.POST, maintenance=bool(notices))
+    valid = form.is_valid()
+    if wait:
+        form.add_error(None, _wait_text(wait))
+        audit_record(event="ticket.rate_limited", request=request, data={"scope": "ip"})
+        return _limited(_form_page(request, form, notices, HTTPStatus.TOO_MANY_REQUESTS), wait)
+    if form.is_spam:
+        # A bot filled the hidden field: it gets a normal-looking answer, nothing is filed.
+        audit_record(event="ticket.spam_blocked", request=request, data={"field": "website"})
+        return redirect("tickets:status", token=status_token_for(form_nonce_new()))
+    if not valid:
+        return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
+    data = form.cleaned_data
+    nonce = data["nonce"]
+    state = _nonce_state(request, nonce)
+    if state == "unknown":
+        fresh = request.POST.copy()
+        fresh["nonce"] = _nonce_issue(request)
+        form = UnlockRequestForm(fresh, maintenance=bool(notices))
+        form.is_valid()
+        form.add_error(
+            None,
+            _(
+                "This form was open too long or was sent from another browser. We kept what you "
+                "typed: please check it and send it again."
+            ),
+        )
+        return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
+    if state == "issued":
+        key = normalize_identifier(data["username"])
+        wait = ratelimit.hit("username", key, conf.get("TICKETS_RATE_USERNAME"))
+        if wait:
+            form.add_error(None, _wait_text(wait))
+            audit_record(
+                event="ticket.rate_limited",
+                request=request,
+                subject=data["username"],
+                data={"scope": "username"},
+            )
+            response = _form_page(request, form, notices, HTTPStatus.TOO_MANY_REQUESTS)
+            return _limited(response, wait)
+    filed = ticket_create(
+        username=data["username"],
+        nonce=nonce,
+        problem_since=data["problem_since"],
+        tried=data["tried"],
+        description=data["description"],
+        lock_reference=data["lock_reference"],
+        contact=data["contact"],
+        not_maintenance=bool(notices) and data["maintenance_answer"] == "other",
+        language=get_language() or "",
+        ip=ip,
+        ua=user_agent(request),
+        request=request,
+    )
+    _nonce_use(request, nonce)
+    if filed.created:
+        request.session[SESSION_JUST_FILED] = filed.ticket.reference
+    else:
+        messages.info(request, _("You already sent this request. Here is its status."))
+    return redirect("tickets:status", token=filed.token)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = ticket_by_token(token=token)
+    if ticket is None:
+        wait = ratelimit.hit(
+            "status_miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS")
+        )
+        code = HTTPStatus.TOO_MANY_REQUESTS if wait else HTTPStatus.NOT_FOUND
+        response = render(request, "tickets/status_invalid.html", status=code)
+        return _private(_limited(response, wait) if wait else response)
+    reply_form = ReplyForm()
+    code = HTTPStatus.OK
+    if request.method == "POST" and not _body_is_utf8(request):
+        reply_form, code = ReplyForm(), HTTPStatus.BAD_REQUEST
+        messages.error(
+            request,
+            _("The form arrived in a text encoding we cannot read. Please type it again."),
+        )
+    elif request.method == "POST":
+        reply_form, code = _reply(request, ticket)
+        if code == HTTPStatus.FOUND:
+            return _private(redirect(reverse("tickets:status", args=[token]) + "#timeline"))
+    just_filed = request.session.pop(SESSION_JUST_FILED, None) == ticket.reference
+    context = {
+        "ticket": ticket,
+        "events": ticket_public_events(ticket=ticket),
+        "wait": ticket_expected_wait(ticket=ticket),
+        "reply_form": reply_form,
+        "just_filed": just_filed,
+        "status_url": settings.PORTAL_BASE_URL.rstrip("/") + request.path,
+    }
+    return _private(render(request, "tickets/status.html", context, status=code))
+
+
+def _reply(request: HttpRequest, ticket) -> tuple[ReplyForm, int]:
+    form = ReplyForm(request.POST)
+    if not ticket.is_open:
+        form.add_error(
+            None,
+            _(
+                "This request is closed, so it cannot take replies. If you still cannot sign "
+                "in, file a new request."
+            ),
+        )
+        return form, HTTPStatus.CONFLICT
+    if not form.is_valid():
+        return form, HTTPStatus.BAD_REQUEST
+    wait = ratelimit.hit("reply", ticket.reference, conf.get("TICKETS_RATE_REPLY"))
+    if wait:
+        form.add_error(None, _wait_text(wait))
+        return form, HTTPStatus.TOO_MANY_REQUESTS
+    try:
+        ticket_reply(ticket=ticket, body=form.cleaned_data["body"], request=request)
+    except TicketClosed:
+        form.add_error(None, _("This request was closed a moment ago and cannot take replies."))
+        return form, HTTPStatus.CONFLICT
+    messages.success(request, _("Your message was added to the request."))
+    return form, HTTPStatus.FOUND
