@@ -164,9 +164,9 @@ class FaqEntryAdmin(admin.ModelAdmin):
             {
                 "fields": ["link_url"],
                 "description": _(
-                    "Answers may use {lock_failures}, {lock_minutes}, {lead_hours}, "
-                    "{password_min_length} and {idle_minutes}: the help pages fill in the "
-                    "portal's current settings."
+                    "Answers may use {lock_failures}, {lock_minutes}, {lock_recurrence_hours}, "
+                    "{lock_max_hours}, {lead_hours}, {password_min_length} and {idle_minutes}: "
+                    "the help pages fill in the portal's current settings."
                 ),
             },
         ),

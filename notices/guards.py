@@ -44,7 +44,10 @@ def signin_maintenance_guard(view: Callable[..., HttpResponse]) -> Callable[...,
         response = render(request, "notices/signin_paused.html", context, status=status)
         if attempted:
             response["Retry-After"] = str(retry_after_seconds(block.reopens_at, now=now))
-            logger.info("notices: sign-in attempt refused during maintenance %s", block.notice.pk)
+            # An expected 503, not a server error: keep it out of django.request's ERROR log,
+            # which would otherwise page someone for every employee who tries during maintenance.
+            response._has_been_logged = True
+            logger.debug("notices: sign-in attempt refused during notice %s", block.notice.pk)
         add_never_cache_headers(response)
         return response
 

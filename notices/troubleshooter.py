@@ -27,11 +27,26 @@ OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
 CHECK_KEYS = ("network", "cookies", "browser", "clock", "maintenance")
 
 
+def lock_figures() -> dict[str, int]:
+    """The lockout policy in people's units (the sign-in app owns the numbers)."""
+    from signin import conf as signin_conf
+
+    return {
+        "failures": int(signin_conf.get("LOCKOUT_FAILURE_LIMIT")),
+        "minutes": int(signin_conf.get("LOCKOUT_COOLOFF_MINUTES")),
+        "recurrence_hours": int(signin_conf.get("SIGNIN_LOCK_RECURRENCE_HOURS")),
+        "max_hours": max(1, int(signin_conf.get("SIGNIN_LOCK_MAX_MINUTES")) // 60),
+    }
+
+
 def faq_text(text: str) -> str:
     """Fill the placeholders help texts may use with the portal's real figures."""
+    lock = lock_figures()
     replacements = {
-        "{lock_failures}": str(getattr(settings, "LOCKOUT_FAILURE_LIMIT", 5)),
-        "{lock_minutes}": str(getattr(settings, "LOCKOUT_COOLOFF_MINUTES", 30)),
+        "{lock_failures}": str(lock["failures"]),
+        "{lock_minutes}": str(lock["minutes"]),
+        "{lock_recurrence_hours}": str(lock["recurrence_hours"]),
+        "{lock_max_hours}": str(lock["max_hours"]),
         "{lead_hours}": str(conf.get("NOTICE_LEAD_HOURS")),
         "{password_min_length}": str(getattr(settings, "PASSWORD_MIN_LENGTH", 12)),
         "{idle_minutes}": str(getattr(settings, "SESSION_IDLE_TIMEOUT_SECONDS", 1800) // 60),

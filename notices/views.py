@@ -21,6 +21,7 @@ from notices.troubleshooter import (
     COOKIE_TEST_NAME,
     build_checks,
     fix_from_entry,
+    lock_figures,
     supported_browsers,
 )
 
@@ -78,8 +79,7 @@ def help_home(request: HttpRequest) -> HttpResponse:
         "server_now_ms": int(now.timestamp() * 1000),
         "supported_browsers": supported_browsers(),
         "clock_tolerance": conf.get("HELP_CLOCK_TOLERANCE_SECONDS"),
-        "lock_minutes": getattr(settings, "LOCKOUT_COOLOFF_MINUTES", 30),
-        "lock_failures": getattr(settings, "LOCKOUT_FAILURE_LIMIT", 5),
+        "lock": lock_figures(),
         "links": _links(),
         "checks_i18n": _script_texts(),
     }

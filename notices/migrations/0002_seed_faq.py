@@ -35,15 +35,15 @@ FAQ = [
         "question_en": "My account is locked. Is it permanent?",
         "question_zh": "我的账户被锁定了，是永久锁定吗？",
         "answer_en": (
-            "No. After {lock_failures} wrong passwords in a row the account is locked for "
-            "{lock_minutes} minutes, to protect it from password guessing, and then it unlocks by "
+            "No. After {lock_failures} wrong passwords in a row the account is locked, at first "
+            "for {lock_minutes} minutes, to protect it from password guessing; then it unlocks by "
             "itself. The lock page shows when.\n\n"
             "To get in sooner, reset your password: that unlocks the account at once. If you "
             "cannot receive a code, file an unlock request and the helpdesk will help you."
         ),
         "answer_zh": (
-            "不是。连续输错 {lock_failures} 次密码后，为防止他人猜测密码，账户会被锁定 "
-            "{lock_minutes} 分钟，之后自动解锁。锁定页面会显示解锁时间。\n\n"
+            "不是。连续输错 {lock_failures} 次密码后，为防止他人猜测密码，账户会被锁定（首次锁定 "
+            "{lock_minutes} 分钟），之后自动解锁。锁定页面会显示解锁时间。\n\n"
             "如需尽快登录，请重置密码，账户会立即解锁。如果收不到验证码，请提交解锁申请，"
             "服务台会协助您。"
         ),
@@ -57,14 +57,19 @@ FAQ = [
         "question_en": "How long does a lock last?",
         "question_zh": "账户锁定会持续多久？",
         "answer_en": (
-            "A lock lasts {lock_minutes} minutes and then ends by itself. Trying again while the "
-            "account is locked does not make the lock longer, and the password you type then is "
-            "not checked. The lock page always shows the exact time your account unlocks.\n\n"
+            "A first lock lasts {lock_minutes} minutes and then ends by itself. If the account is "
+            "locked again within {lock_recurrence_hours} hours after a lock ended, the new lock "
+            "lasts twice as long as the one before, up to {lock_max_hours} hours. Trying again "
+            "while the account is locked does not make the lock longer, and the password you type "
+            "then is not checked. The lock page always shows the exact time your account "
+            "unlocks.\n\n"
             "A password reset, or a helpdesk agent after checking who you are, ends a lock at once."
         ),
         "answer_zh": (
-            "锁定持续 {lock_minutes} 分钟，之后自动解除。锁定期间再次尝试登录不会延长锁定时间，"
-            "此时输入的密码也不会被校验。锁定页面始终显示账户的确切解锁时间。\n\n"
+            "首次锁定持续 {lock_minutes} 分钟，之后自动解除。如果在上次锁定结束后 "
+            "{lock_recurrence_hours} 小时内再次被锁定，新的锁定时间是上一次的两倍，最长 "
+            "{lock_max_hours} 小时。锁定期间再次尝试登录不会延长锁定时间，此时输入的密码也不会"
+            "被校验。锁定页面始终显示账户的确切解锁时间。\n\n"
             "重置密码，或由服务台在核实您的身份后操作，都可以立即解除锁定。"
         ),
         "link_url": "/accounts/locked/",

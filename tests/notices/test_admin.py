@@ -16,6 +16,7 @@ from notices.errors import NoticeError
 from notices.models import FaqEntry, Notice, Severity
 from notices.selectors import notices_window
 from notices.services import notice_create, notice_end_now, notice_publish, notice_unpublish
+from tests.factories import otp_force_login
 from tests.notices.conftest import at
 from tests.notices.factories import NoticeFactory
 
@@ -43,7 +44,7 @@ def form_data(**overrides) -> dict:
 
 @pytest.fixture
 def admin_client(client, superuser):
-    client.force_login(superuser)
+    otp_force_login(client, superuser)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
@@ -166,7 +167,7 @@ def test_agents_read_notices_and_faq_but_cannot_edit(clock, client, staff):
 
     roles_sync()
     staff.groups.add(Group.objects.get(name=HELPDESK_AGENTS))
-    client.force_login(staff)
+    otp_force_login(client, staff)
     notice = NoticeFactory()
     changelist = reverse("admin:notices_notice_changelist")
     assert client.get(changelist).status_code == HTTPStatus.OK

@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notices.models import Notice, Severity
-from notices.selectors import notices_for_banner, notices_window
+from notices.selectors import CACHE_KEY, notices_for_banner, notices_window
 from notices.services import SESSION_DISMISSED
 from tests.conftest import clear_cache
+from tests.factories import otp_force_login
 from tests.notices.conftest import at
 from tests.notices.factories import NoticeFactory
 
@@ -93,7 +94,7 @@ def test_banner_on_every_kind_of_page(clock, en, url):
 
 def test_banner_on_signed_in_and_admin_pages(clock, client, superuser):
     NoticeFactory(title_en="Directory sync", title_zh="目录同步")
-    client.force_login(superuser)
+    otp_force_login(client, superuser)
     for url in ("/admin/", reverse("admin:notices_notice_changelist")):
         response = client.get(url, follow=True)
         assert "目录同步" in response.content.decode(), url
@@ -177,7 +178,7 @@ def test_cold_cache_costs_one_query(clock, client, django_assert_num_queries):
 def test_admin_change_shows_up_at_once_through_services(clock, client, superuser):
     notice = NoticeFactory(title_en="Before", title_zh="之前")
     client.get("/")
-    client.force_login(superuser)
+    otp_force_login(client, superuser)
     data = {
         "severity": notice.severity,
         "published": "on",
@@ -197,6 +198,9 @@ def test_admin_change_shows_up_at_once_through_services(clock, client, superuser
 
 
 def test_write_around_the_services_shows_up_within_the_cache_lifetime(clock, en, settings):
+    # A per-process cache here only because its expiry follows the fake clock; Redis keeps its
+    # own time (see the next test for the TTL Redis is given).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.NOTICES_CACHE_SECONDS = 30
     notice = NoticeFactory(title_en="Before")
     assert banner_titles(en.get("/")) == ["Before"]
@@ -225,3 +229,15 @@ def test_banner_survives_a_broken_cache(clock, en, settings):
     response = en.get("/help/")
     assert response.status_code == HTTPStatus.OK
     assert "Still shown" in response.content.decode()
+
+
+@pytest.mark.redis
+def test_redis_holds_the_list_for_the_backstop_lifetime_only(clock, en, settings):
+    from django.core.cache import cache
+
+    settings.NOTICES_CACHE_SECONDS = 30
+    NoticeFactory(title_en="Cached")
+    en.get("/")
+    client = cache._cache.get_client(write=False)
+    ttl = client.ttl(cache.make_and_validate_key(CACHE_KEY))
+    assert 0 < ttl <= 30

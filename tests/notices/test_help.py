@@ -48,6 +48,10 @@ def test_help_works_without_javascript(clock, en):
     for href in ("/accounts/password/reset/", "/accounts/locked/", "/tickets/unlock/"):
         assert f'href="{href}"' in body
     assert 'href="/help/faq/#new-device"' in body
+    assert (
+        "starts after 5 wrong passwords in a row and ends by itself, the first time after 30"
+        in body
+    )
     # The fixes come from the admin-editable FAQ.
     assert escape(FaqEntry.objects.get(slug="clock").question_en) in body
     assert '<script src="/static/notices/help.js" defer>' in body
@@ -123,7 +127,8 @@ def test_faq_seeded_in_both_languages_in_order(clock, client):
     body = client.get("/help/faq/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert body.index("I forgot my password") < body.index("How long does a lock last?")
     assert "{lock_minutes}" not in body
-    assert "locked for 30 minutes" in body  # the real setting, filled in
+    assert "at first for 30 minutes" in body  # the real settings, filled in
+    assert "within 24 hours after a lock ended" in body
     body = client.get("/help/faq/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert "我忘记了密码，怎么办？" in body
 
@@ -169,3 +174,20 @@ def test_messages_sent_during_a_notice_mention_it(clock):
 
 def test_context_processor_is_registered_for_messaging(settings):
     assert "notices.message_context.maintenance_context" in settings.MESSAGING_CONTEXT_PROCESSORS
+
+
+def test_email_and_sms_sent_during_maintenance_carry_it(clock, user):
+    from messaging.services import messaging_send
+
+    NoticeFactory(title_en="Mail outage", title_zh="邮件中断", starts_at=at(8), ends_at=at(9, 25))
+    user.language = "zh-hans"
+    user.save(update_fields=["language"])
+    email = messaging_send(channel="email", kind="messaging_test", context={}, to_user=user)
+    sms = messaging_send(channel="sms", kind="messaging_test", context={}, to_user=user)
+    assert "邮件中断" in email.body_text
+    assert "预计 09:25 恢复" in email.body_text
+    assert "邮件中断" in email.body_html
+    assert "邮件中断" in sms.body_text
+    clock.set(at(9, 25))  # over: later messages no longer mention it
+    email = messaging_send(channel="email", kind="messaging_test", context={}, to_user=user)
+    assert "邮件中断" not in email.body_text

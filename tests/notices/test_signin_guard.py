@@ -7,6 +7,8 @@ from http import HTTPStatus
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from notices.models import Severity
 from signin.selectors import lock_status
@@ -99,6 +101,7 @@ def test_upcoming_or_non_blocking_notice_does_not_close_sign_in(clock, en, user)
 
 
 def test_staff_sign_in_at_admin_with_counting_intact(blocking, client, staff, counting_hasher):
+    device = TOTPDevice.objects.create(user=staff, name="phone", confirmed=True)
     counting_hasher.calls = 0
     admin_login = reverse("admin:login")
     response = client.post(
@@ -110,9 +113,16 @@ def test_staff_sign_in_at_admin_with_counting_intact(blocking, client, staff, co
     assert lock_status(username=staff.username).failures == 1
     assert "目录迁移" in response.content.decode()  # the banner is there too (in Chinese)
 
+    token = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
     response = client.post(
         admin_login,
-        {"username": staff.username, "password": DEFAULT_PASSWORD, "next": "/admin/"},
+        {
+            "username": staff.username,
+            "password": DEFAULT_PASSWORD,
+            "otp_token": f"{token:06d}",
+            "next": "/admin/",
+        },
     )
     assert response.status_code == HTTPStatus.FOUND
     assert client.session["_auth_user_id"] == str(staff.pk)
+    assert client.get("/admin/").status_code == HTTPStatus.OK  # in, two-step confirmed

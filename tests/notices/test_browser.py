@@ -1,0 +1,63 @@
+"""The troubleshooter's checks and the banner's Hide button in a real browser (Chromium)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from notices.models import Severity
+from tests.e2e.conftest import _playwright, chromium  # noqa: F401 (fixtures)
+from tests.notices.factories import NoticeFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def context(chromium, live_server):  # noqa: F811
+    context = chromium.new_context(locale="en-US", base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+def test_checks_run_in_the_browser(context):
+    NoticeFactory(title_en="Mail outage", severity=Severity.OUTAGE)
+    page = context.new_page()
+    page.goto("/help/")
+    page.wait_for_function("document.getElementById('check-summary').textContent.length > 0")
+    status = {
+        key: page.get_attribute(f"#check-{key}", "class")
+        for key in ("network", "cookies", "browser", "clock", "maintenance")
+    }
+    assert "check-ok" in status["network"]
+    assert "check-ok" in status["cookies"]
+    assert "check-ok" in status["browser"]
+    assert "check-ok" in status["clock"]
+    assert "check-fail" in status["maintenance"]
+    assert "Mail outage" in page.inner_text("#check-maintenance [data-detail]")
+    assert page.get_attribute("#check-maintenance [data-fix]", "open") is not None
+    assert page.inner_text("#check-summary").startswith("Found a problem")
+
+
+def test_a_wrong_device_clock_is_flagged_with_its_fix(context):
+    page = context.new_page()
+    page.clock.set_fixed_time(timezone.now() + timedelta(minutes=10))
+    page.goto("/help/")
+    page.wait_for_function("document.getElementById('check-summary').textContent.length > 0")
+    assert "check-fail" in page.get_attribute("#check-clock", "class")
+    assert "10 minutes ahead" in page.inner_text("#check-clock [data-detail]")
+    assert page.get_attribute("#check-clock [data-fix]", "open") is not None
+
+
+def test_hide_an_informational_notice_without_reloading(context):
+    NoticeFactory(title_en="New help pages", severity=Severity.INFO)
+    page = context.new_page()
+    page.goto("/")
+    page.evaluate("window.__same_page = true")
+    page.get_by_role("button", name="Hide the notice").click()
+    page.wait_for_selector(".notice", state="detached")
+    assert page.evaluate("window.__same_page") is True  # no navigation happened
+    page.reload()
+    assert "New help pages" not in page.content()
