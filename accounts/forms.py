@@ -22,6 +22,10 @@ def _control_free(value: str) -> str:
         raise forms.ValidationError(
             _("Remove the invisible control characters and try again."), code="control"
         )
+    if "\ufffd" in value:  # what undecodable (non-UTF-8) input becomes
+        raise forms.ValidationError(
+            _("Some characters could not be read. Type it again."), code="encoding"
+        )
     return value
 
 

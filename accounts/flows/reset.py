@@ -59,11 +59,17 @@ OPEN_STATES = (
 
 
 # --- reads --------------------------------------------------------------------------------------
-def flow_from_session(request: HttpRequest, *, lock: bool = False) -> ResetFlow | None:
+def flow_key_from_session(request: HttpRequest) -> str:
+    """The browser's flow key, or "" when absent or not the shape we store."""
     key = request.session.get(SESSION_KEY)
     if not isinstance(key, str) or not 20 <= len(key) <= 100:
-        return None
-    return flow_by_key(key, lock=lock)
+        return ""
+    return key
+
+
+def flow_from_session(request: HttpRequest, *, lock: bool = False) -> ResetFlow | None:
+    key = flow_key_from_session(request)
+    return flow_by_key(key, lock=lock) if key else None
 
 
 def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:

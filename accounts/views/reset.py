@@ -126,7 +126,7 @@ class VerifyView(View):
                 return restart_page(request, problem)
             return self._page(request, flow, form, status=HTTPStatus.BAD_REQUEST)
         outcome = reset.reset_verify(
-            flow_key=request.session.get(reset.SESSION_KEY) or "",
+            flow_key=reset.flow_key_from_session(request),
             code=form.cleaned_data["code"],
             ip=client_ip(request),
             request=request,

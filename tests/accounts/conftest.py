@@ -38,7 +38,7 @@ class ResetBrowser:
     """One browser going through the reset pages; every post runs its on-commit tasks."""
 
     def __init__(self, capture, client: Client | None = None):
-        self.client = client or Client()
+        self.client = client or Client(HTTP_ACCEPT_LANGUAGE="en")
         self._capture = capture
 
     def post(self, url: str, data: dict):
