@@ -15,7 +15,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 
 from messaging import conf
 from messaging.recipients import phone_region
@@ -71,12 +72,35 @@ def sms_allowed_region(phone: str) -> bool:
     return phone_region(phone).upper() in allowed
 
 
+def _spend_redis(backend, specs) -> Refusal | None:
+    """All counters in one round trip (SET NX EX keeps the window's expiry; INCR counts)."""
+    keys = [backend.make_and_validate_key(key) for key, *_rest in specs]
+    client = backend._cache.get_client(keys[0], write=True)
+    pipe = client.pipeline(transaction=False)
+    for key, (_k, _limit, ttl, _reason) in zip(keys, specs, strict=True):
+        pipe.set(key, 0, ex=ttl + 60, nx=True)
+        pipe.incr(key)
+    counts = pipe.execute()[1::2]
+    for count, (_key, limit, _ttl, reason) in zip(counts, specs, strict=True):
+        if count > limit:
+            undo = client.pipeline(transaction=False)
+            for key in keys:
+                undo.decr(key)
+            undo.execute()
+            return Refusal(reason, limit)
+    return None
+
+
 def sms_spend(*, phone: str, user_id: int | None) -> Refusal | None:
     """Count one SMS to ``phone``; ``None`` if allowed, else why not (and nothing counted)."""
     if not sms_allowed_region(phone):
         return Refusal("region")
+    specs = _counters(phone=phone, user_id=user_id, now=time.time())
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return _spend_redis(backend, specs)
     taken: list[str] = []
-    for key, limit, ttl, reason in _counters(phone=phone, user_id=user_id, now=time.time()):
+    for key, limit, ttl, reason in specs:
         count = _incr(key, ttl)
         taken.append(key)
         if count > limit:
