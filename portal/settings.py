@@ -83,8 +83,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "signin.middleware.SessionPolicyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "signin.middleware.SessionPolicyMiddleware",
     "accounts.middleware.RecoveryContactPromptMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware stays last (django-axes docs).
@@ -172,6 +172,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
+CELERY_BEAT_SCHEDULE["signin-locks-sweep"] = {"task": "signin.locks_sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["signin-cleanup"] = {"task": "signin.cleanup", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["signin-password-reminders"] = {
+    "task": "signin.password_reminders",
+    "schedule": 3600.0,
+}
 CELERY_BEAT_SCHEDULE["accounts-reset-dispatch-sweep"] = {
     "task": "accounts.reset_dispatch_sweep",
     "schedule": 30.0,

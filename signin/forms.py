@@ -88,9 +88,10 @@ class CodeForm(forms.Form):
 
     def clean_code(self) -> str:
         value = "".join(self.cleaned_data["code"].split()).replace("-", "")
-        if not value.isascii() or not value.isalnum():
+        if not value.isascii() or not value.isalnum() or not 6 <= len(value) <= 16:
             raise forms.ValidationError(
-                _("A code has only digits (or letters, for a backup code)."), code="invalid"
+                _("A code has 6 digits (a backup code: up to 16 letters and digits)."),
+                code="invalid",
             )
         return value.lower()
 

@@ -201,7 +201,7 @@ def counter_reset(*, identity: Identity, browser: str = "") -> None:
 
 
 def _row_for_update(scope: str, key: str, browser: str) -> FailureCounter:
-    queryset = FailureCounter.objects.select_for_update().select_related("lock")
+    queryset = FailureCounter.objects.select_for_update(of=("self",)).select_related("lock")
     try:
         return queryset.get(scope=scope, key=key, browser=browser)
     except FailureCounter.DoesNotExist:

@@ -23,7 +23,7 @@ def signin_records_purge(*, now: datetime | None = None) -> dict[str, int]:
         "attempts": _purge(AccessAttempt.objects.filter(attempt_time__lt=cutoff)),
         "logs": _purge(AccessLog.objects.filter(attempt_time__lt=cutoff)),
         "failure_logs": _purge(AccessFailureLog.objects.filter(attempt_time__lt=cutoff)),
-        "locks": _purge(Lock.objects.filter(ended_at__lt=cutoff)),
+        "locks": _purge(Lock.objects.filter(Q(ended_at__lt=cutoff) | Q(locked_until__lt=cutoff))),
         "counters": _purge(
             FailureCounter.objects.filter(locked_until__isnull=True)
             .filter(Q(last_failure_at__lt=idle_since) | Q(last_failure_at__isnull=True))

@@ -35,7 +35,7 @@ def _notify(*, user, kind: str, context: dict) -> int:
 def lock_notify_owner(*, lock_id: int) -> int:
     """The one message per lock: when, how many failures, from where, until when, what to do."""
     lock = (
-        Lock.objects.select_for_update()
+        Lock.objects.select_for_update(of=("self",))
         .filter(pk=lock_id, notified_at__isnull=True)
         .exclude(scope=Scope.IP)
         .select_related("user")

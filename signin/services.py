@@ -303,7 +303,7 @@ def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | No
         row.lock = None
         row.save()
     locks = list(
-        Lock.objects.select_for_update()
+        Lock.objects.select_for_update(of=("self",))
         .filter(key=identity.key, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now)
         .select_related("user")
     )
@@ -367,7 +367,7 @@ def locks_expire(*, now: datetime | None = None, batch: int = 500) -> int:
 @transaction.atomic
 def _lock_expire(*, lock_id: int, now: datetime) -> int:
     lock = (
-        Lock.objects.select_for_update(skip_locked=True)
+        Lock.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(pk=lock_id, ended_at__isnull=True, locked_until__lte=now)
         .select_related("user")
         .first()

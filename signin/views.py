@@ -121,7 +121,10 @@ def code_view(request: HttpRequest) -> HttpResponse:
     if pending is None or pending.step != flow.CODE:
         return _start_again(request)
     form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    status = HTTPStatus.OK
+    if request.method == "POST" and not form.is_valid():
+        status = HTTPStatus.BAD_REQUEST
+    elif request.method == "POST":
         device = flow.code_check(request=request, pending=pending, code=form.cleaned_data["code"])
         if getattr(request, "axes_locked_out", False):
             flow.pending_drop(request)
@@ -130,7 +133,6 @@ def code_view(request: HttpRequest) -> HttpResponse:
             step = flow.step_done(request=request, pending=pending, device=device)
             return _after_step(step, flow.safe_next(request, pending.next_url))
         form.add_error("code", _failure_code_message(request))
-    status = HTTPStatus.BAD_REQUEST if request.method == "POST" and not form.is_valid() else 200
     return render(request, "signin/code.html", {"form": form}, status=status)
 
 

@@ -1,0 +1,42 @@
+"""Sign-in fixtures: English pages, a hash counter, helpers to sign in and to fail."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.factories import DEFAULT_PASSWORD
+from tests.signin.hashers import CountingHasher
+
+LOGIN = "/accounts/login/"
+ADMIN_LOGIN = "/admin/login/"
+WRONG = "not the right password"
+
+
+def browser(**extra) -> Client:
+    """A fresh browser (no cookies), pages in English."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en", **extra)
+
+
+@pytest.fixture
+def en() -> Client:
+    return browser()
+
+
+@pytest.fixture
+def counting_hasher(settings):
+    settings.PASSWORD_HASHERS = ["tests.signin.hashers.CountingHasher"]
+    CountingHasher.calls = 0
+    return CountingHasher
+
+
+def post_login(client: Client, username: str, password: str = WRONG, path: str = LOGIN, **extra):
+    return client.post(path, {"username": username, "password": password}, **extra)
+
+
+def fail(client: Client, username: str, times: int, **extra) -> list:
+    return [post_login(client, username, WRONG, **extra) for _ in range(times)]
+
+
+def sign_in(client: Client, username: str, password: str = DEFAULT_PASSWORD, **extra):
+    return post_login(client, username, password, **extra)

@@ -1,0 +1,141 @@
+"""Known browsers keep the owner in; the per-IP limit; trusted networks; the real client IP."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+
+from signin.models import FailureCounter, Lock, Scope
+from signin.selectors import lock_status
+from tests.signin.conftest import browser, fail, sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def known(user):
+    """The owner's browser: it signed in once, then signed out."""
+    client = browser()
+    assert sign_in(client, "zhang.wei").status_code == HTTPStatus.FOUND
+    client.post("/accounts/logout/")
+    return client
+
+
+def test_known_browser_cookie_is_signed_httponly_and_lasts_90_days(user, settings):
+    client = browser()
+    response = sign_in(client, "zhang.wei")
+    cookie = response.cookies["portal_kb"]
+    assert cookie["httponly"] and cookie["secure"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == 90 * 86400
+    assert "zhang" not in cookie.value  # no username inside
+    # A tampered cookie is just an unknown browser.
+    client.cookies["portal_kb"] = cookie.value[:-2] + "xx"
+    client.post("/accounts/logout/")
+    fail(browser(), "zhang.wei", 5)
+    assert sign_in(client, "zhang.wei").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_lock_by_unknown_browsers_does_not_stop_a_known_one(known, user):
+    attacker = browser(REMOTE_ADDR="203.0.113.9")
+    fail(attacker, "zhang.wei", 5)
+    assert lock_status(username="zhang.wei").locked
+    assert sign_in(attacker, "zhang.wei").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    response = sign_in(known, "zhang.wei")
+    assert response.status_code == HTTPStatus.FOUND
+    assert int(known.session["_auth_user_id"]) == user.pk
+    # The owner's sign-in does not lift the lock the attacker caused.
+    assert lock_status(username="zhang.wei").locked
+    assert sign_in(attacker, "zhang.wei").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_known_browser_has_its_own_counter_with_the_same_limit(known, user):
+    responses = fail(known, "zhang.wei", 5)
+    assert [r.status_code for r in responses[:4]] == [HTTPStatus.OK] * 4
+    assert "2 attempts left" in responses[2].content.decode()
+    assert responses[4].status_code == HTTPStatus.TOO_MANY_REQUESTS
+    lock = Lock.objects.get()
+    assert lock.scope == Scope.BROWSER and lock.user == user
+    # The account itself (other browsers) is not locked by the known browser's failures ...
+    assert not lock_status(username="zhang.wei").locked
+    assert sign_in(browser(), "zhang.wei").status_code == HTTPStatus.FOUND
+    # ... and the known browser stays refused until its own lock ends.
+    assert sign_in(known, "zhang.wei").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_browser_is_known_only_to_the_accounts_that_signed_in_there(known, user):
+    from tests.factories import UserFactory
+
+    UserFactory(username="li.na")
+    fail(browser(), "li.na", 5)
+    assert sign_in(known, "li.na").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_the_ip_limit_blocks_an_ip_across_usernames(en, settings, clock):
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 12
+    names = [f"user{n}" for n in range(6)]
+    codes = []
+    for name in names:
+        codes += [r.status_code for r in fail(en, name, 2)]
+    assert codes == [HTTPStatus.OK] * 11 + [HTTPStatus.TOO_MANY_REQUESTS]
+    blocked = fail(en, "someone.else", 1)[0]
+    assert blocked.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "Too many failed sign-ins from your network" in blocked.content.decode()
+    assert Lock.objects.get(scope=Scope.IP).ip == "127.0.0.1"
+    # No account got locked, and another client is not affected.
+    assert not Lock.objects.exclude(scope=Scope.IP).exists()
+    assert fail(browser(REMOTE_ADDR="198.51.100.7"), "someone.else", 1)[0].status_code == 200
+    clock.advance(minutes=30, seconds=1)
+    assert fail(en, "someone.else", 1)[0].status_code == HTTPStatus.OK
+
+
+def test_the_ip_block_does_not_stop_a_known_browser(known, user, settings):
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 6
+    for n in range(3):
+        fail(browser(), f"user{n}", 2)
+    assert fail(browser(), "user9", 1)[0].status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert sign_in(known, "zhang.wei").status_code == HTTPStatus.FOUND
+
+
+def test_trusted_networks_are_exempt_from_the_ip_block_not_from_the_account_lock(settings):
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 6
+    settings.LOCKOUT_TRUSTED_NETWORKS = ["10.8.0.0/16"]
+    office = browser(REMOTE_ADDR="10.8.3.4")
+    for n in range(5):
+        assert {r.status_code for r in fail(office, f"user{n}", 2)} == {HTTPStatus.OK}
+    assert not FailureCounter.objects.filter(scope=Scope.IP).exists()
+    assert fail(office, "user0", 3)[-1].status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert lock_status(username="user0").locked
+
+
+def test_a_forged_x_forwarded_for_is_counted_against_the_real_client(settings, user):
+    """Behind one trusted proxy (10.0.0.1) the client is the last X-Forwarded-For entry; what the
+    client wrote before it is ignored: changing it neither evades nor frames."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 6
+    proxy = browser(REMOTE_ADDR="10.0.0.1")
+    for n in range(6):
+        forged = f"192.0.2.{n}, 198.51.100.{n}"  # a different "origin" every time
+        proxy.post(
+            "/accounts/login/",
+            {"username": f"user{n}", "password": "x" * 12},
+            HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.50",
+        )
+    counter = FailureCounter.objects.get(scope=Scope.IP)
+    assert counter.key == "203.0.113.50" and counter.locked_until is not None
+    # The real client stays blocked whatever it forges ...
+    response = proxy.post(
+        "/accounts/login/",
+        {"username": "zhang.wei", "password": "x" * 12},
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.50",
+    )
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    # ... and the addresses it forged were never counted (nobody framed).
+    assert not FailureCounter.objects.filter(scope=Scope.IP, key__startswith="192.0.2.").exists()
+    other = proxy.post(
+        "/accounts/login/",
+        {"username": "zhang.wei", "password": "x" * 12},
+        HTTP_X_FORWARDED_FOR="192.0.2.1",
+    )
+    assert other.status_code == HTTPStatus.OK
+    assert lock_status(username="zhang.wei").failures == 1

@@ -1,0 +1,132 @@
+"""Counting is atomic on PostgreSQL: 50 concurrent wrong passwords for one account lock it, and
+at most LOCKOUT_FAILURE_LIMIT of them (documented slack: 0) reach the password hasher."""
+
+from __future__ import annotations
+
+import threading
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+
+from audit.models import AuditEvent
+from signin.models import Lock
+from signin.selectors import lock_status
+from tests.factories import UserFactory
+from tests.signin.conftest import WRONG, browser, post_login
+from tests.signin.hashers import CountingHasher
+
+THREADS = 50
+SLACK = 0  # see signin/lockout.py: attempts are counted under a row lock before hashing
+
+
+class ThreadSafeCountingHasher(CountingHasher):
+    """Counts every hash across threads (MD5's verify calls encode: counted once)."""
+
+    _lock = threading.Lock()
+    _local = threading.local()
+
+    @classmethod
+    def _count(cls) -> None:
+        with cls._lock:
+            CountingHasher.calls += 1
+
+    def verify(self, password, encoded):
+        self._count()
+        self._local.inside = True
+        try:
+            return super(CountingHasher, self).verify(password, encoded)
+        finally:
+            self._local.inside = False
+
+    def encode(self, password, salt):
+        if not getattr(self._local, "inside", False):
+            self._count()
+        return super(CountingHasher, self).encode(password, salt)
+
+
+def _storm(username: str, *, ips: list[str]) -> list[int]:
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            client = browser(REMOTE_ADDR=ips[n % len(ips)])
+            barrier.wait(timeout=30)
+            statuses.append(post_login(client, username, WRONG).status_code)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return statuses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_wrong_passwords_lock_the_account_and_hash_at_most_the_limit(settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.ThreadSafeCountingHasher"]
+    UserFactory(username="zhang.wei")
+    CountingHasher.calls = 0
+    statuses = _storm("zhang.wei", ips=[f"203.0.113.{n}" for n in range(1, 11)])
+    limit = settings.LOCKOUT_FAILURE_LIMIT
+    assert len(statuses) == THREADS
+    assert CountingHasher.calls <= limit + SLACK
+    assert CountingHasher.calls == limit  # exactly: every counted attempt was checked
+    # The 5th checked attempt gets the lock page; attempts that arrived while the last allowed
+    # ones were still being checked were refused unhashed, as plain failures or with the lock page.
+    assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS}
+    assert statuses.count(HTTPStatus.TOO_MANY_REQUESTS) >= 1
+    refused = AuditEvent.objects.filter(event="signin.refused").count()
+    assert AuditEvent.objects.filter(event="signin.failed").count() == limit
+    assert refused == THREADS - limit
+    status = lock_status(username="zhang.wei")
+    assert status.locked and status.failures == limit
+    assert Lock.objects.count() == 1
+    # And once locked, a later attempt is refused without hashing.
+    assert post_login(browser(), "zhang.wei", WRONG).status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert CountingHasher.calls == limit
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fifty_concurrent_attempts_from_one_ip_count_exactly(settings):
+    settings.PASSWORD_HASHERS = [f"{__name__}.ThreadSafeCountingHasher"]
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 20
+    CountingHasher.calls = 0
+    statuses = _storm_many_names()
+    assert CountingHasher.calls == 20
+    assert statuses.count(HTTPStatus.TOO_MANY_REQUESTS) >= 1
+    assert Lock.objects.filter(scope="ip").count() == 1
+    assert AuditEvent.objects.filter(event="signin.failed").count() == 20
+
+
+def _storm_many_names() -> list[int]:
+    barrier = threading.Barrier(THREADS)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            client = browser(REMOTE_ADDR="198.51.100.99")
+            barrier.wait(timeout=30)
+            statuses.append(post_login(client, f"person{n}", WRONG).status_code)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return statuses
