@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers, patch_cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from audit.services import audit_record
 from notices import conf
@@ -40,10 +40,12 @@ def _notice_json(notice: Notice) -> dict:
         "starts_at": _iso(notice.starts_at),
         "ends_at": _iso(notice.ends_at),
         "blocks_signin": notice.blocks_signin,
+        # A warning, an outage or a sign-in block (not a mere announcement).
+        "disruptive": notice.disruptive,
     }
 
 
-@require_GET
+@require_safe
 def status(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     window = notices_window(now=now)

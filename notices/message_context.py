@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone, translation
 
 from notices.presenters import back_at_text, clock_time
-from notices.selectors import notices_active
+from notices.selectors import notices_disruptive
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ class MessageNotice:
 
 
 def maintenance_context(*, kind: str, user: Any = None, language: str | None = None) -> dict:
-    """``maintenance_notices``: the notices active now, in the recipient's language."""
+    """``maintenance_notices``: the disruptive notices active now, in the recipient's language."""
     now = timezone.now()
-    active = notices_active(now=now)
+    active = notices_disruptive(now=now)
     if not active:
         return {"maintenance_notices": []}
     with translation.override(language or translation.get_language()):

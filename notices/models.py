@@ -156,6 +156,11 @@ class Notice(models.Model):
         return SEVERITY_RANK.get(self.severity, 0)
 
     @property
+    def disruptive(self) -> bool:
+        """Something employees may notice as a failure (not a mere announcement)."""
+        return self.severity != Severity.INFO or self.blocks_signin
+
+    @property
     def dismissible(self) -> bool:
         """Only purely informational notices may be hidden for the rest of a session."""
         return self.severity == Severity.INFO and not self.blocks_signin

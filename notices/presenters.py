@@ -42,6 +42,8 @@ def back_at_text(when: datetime, *, now: datetime) -> str:
 
 def when_text(notice: Notice, *, now: datetime) -> str:
     if notice.is_active_at(now):
+        if not notice.disruptive:  # an announcement: nothing is down, nothing "comes back"
+            return _("until %(time)s") % {"time": clock_time(notice.ends_at, now=now)}
         return back_at_text(notice.ends_at, now=now)
     return _("from %(start)s to %(end)s (starts in %(duration)s)") % {
         "start": clock_time(notice.starts_at, now=now),

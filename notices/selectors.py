@@ -114,9 +114,18 @@ def notices_for_banner(
     return [n for n in notices_window(now=now) if not (n.dismissible and n.pk in hidden)]
 
 
+def notices_disruptive(*, now: datetime | None = None) -> list[Notice]:
+    """Active warnings, outages and sign-in blocks: what can make sign-in or a system fail.
+
+    Informational notices ("new help pages") are left out of the troubleshooter's verdict, the
+    unlock form's question and message footers; they still show in the banner and the API.
+    """
+    return [n for n in notices_active(now=now) if n.disruptive]
+
+
 def notices_for_question(*, now: datetime | None = None) -> list[Notice]:
     """Active notices an employee's problem may be caused by (the unlock form asks about them)."""
-    return notices_active(now=now)
+    return notices_disruptive(now=now)
 
 
 # --- Sign-in block -----------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from notices import conf
-from notices.selectors import faq_entries, notices_active
+from notices.selectors import faq_entries, notices_disruptive
 from notices.services import notice_dismiss
 from notices.troubleshooter import (
     COOKIE_TEST_NAME,
@@ -68,10 +68,10 @@ def _script_texts() -> dict[str, str]:
 
 
 @never_cache
-@require_GET
+@require_safe
 def help_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    active = notices_active(now=now)
+    active = notices_disruptive(now=now)
     context = {
         "checks": build_checks(request=request, active=active, server_now=now),
         "active_notices": active,
@@ -101,7 +101,7 @@ def help_cookie_test(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def faq(request: HttpRequest) -> HttpResponse:
     entries = [fix_from_entry(entry) for entry in faq_entries()]
     return render(request, "notices/faq.html", {"entries": entries, "links": _links()})

@@ -108,11 +108,13 @@
     if (data && typeof data.server_time_ms === "number") {
       clockVerdict((sent + received) / 2 - data.server_time_ms);
       var active = data.active || [];
-      if (active.length) {
-        var titles = [];
-        for (var i = 0; i < active.length; i += 1) {
+      var titles = [];
+      for (var i = 0; i < active.length; i += 1) {
+        if (active[i].disruptive) {
           titles.push(chinese ? active[i].title["zh-hans"] : active[i].title.en);
         }
+      }
+      if (titles.length) {
         set("maintenance", "fail", fill(texts.maintenance_fail, { titles: titles.join("; ") }));
       } else {
         set("maintenance", "ok", texts.maintenance_ok);

@@ -57,6 +57,7 @@ def test_status_json_shape(clock, client):
                 "starts_at": "2026-11-24T08:30:00+08:00",
                 "ends_at": "2026-11-24T09:25:00+08:00",
                 "blocks_signin": False,
+                "disruptive": True,
             }
         ],
         "upcoming": [
@@ -68,6 +69,7 @@ def test_status_json_shape(clock, client):
                 "starts_at": "2026-11-24T22:00:00+08:00",
                 "ends_at": "2026-11-24T23:30:00+08:00",
                 "blocks_signin": True,
+                "disruptive": True,
             }
         ],
     }
@@ -213,3 +215,18 @@ def test_lock_status_slows_down_secret_guessing(clock, client, secret, settings)
     clock.advance(minutes=10, seconds=1)
     response = client.get("/api/lock-status", {"username": "a"}, headers=right)
     assert response.status_code == HTTPStatus.OK
+
+
+def test_status_answers_head_for_monitoring(client):
+    assert client.head("/api/status").status_code == HTTPStatus.OK
+
+
+def test_deploy_check_warns_about_a_weak_lock_status_secret(settings):
+    from notices.checks import lock_status_secret_check
+
+    settings.LOCK_STATUS_API_SECRET = ""
+    assert lock_status_secret_check(None) == []
+    settings.LOCK_STATUS_API_SECRET = "crm"
+    assert [w.id for w in lock_status_secret_check(None)] == ["notices.W001"]
+    settings.LOCK_STATUS_API_SECRET = SECRET
+    assert lock_status_secret_check(None) == []

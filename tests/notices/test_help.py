@@ -191,3 +191,15 @@ def test_email_and_sms_sent_during_maintenance_carry_it(clock, user):
     clock.set(at(9, 25))  # over: later messages no longer mention it
     email = messaging_send(channel="email", kind="messaging_test", context={}, to_user=user)
     assert "邮件中断" not in email.body_text
+
+
+def test_announcements_do_not_count_as_maintenance(clock, en):
+    NoticeFactory(title_en="New help centre", severity=Severity.INFO, ends_at=at(18))
+    response = en.get("/help/")
+    assert checks_of(response)["maintenance"].status == "ok"
+    assert notices_for_question() == []
+    assert maintenance_context(kind="x", user=None, language="en") == {"maintenance_notices": []}
+    body = response.content.decode()
+    assert "New help centre" in body  # still announced in the banner...
+    assert "until 18:00" in body  # ...without "expected back", since nothing is down
+    assert "expected back at" not in body

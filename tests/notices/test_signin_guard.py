@@ -126,3 +126,10 @@ def test_staff_sign_in_at_admin_with_counting_intact(blocking, client, staff, co
     assert response.status_code == HTTPStatus.FOUND
     assert client.session["_auth_user_id"] == str(staff.pk)
     assert client.get("/admin/").status_code == HTTPStatus.OK  # in, two-step confirmed
+
+
+def test_admin_banner_does_not_claim_passwords_go_unchecked(blocking, en):
+    body = en.get(reverse("admin:login")).content.decode()
+    assert "Staff sign-in here stays open, with the usual checks." in body
+    assert "Nothing you type is checked" not in body
+    assert "Nothing you type is checked" in en.get("/").content.decode()
