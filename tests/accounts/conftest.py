@@ -19,7 +19,7 @@ NEW = "/accounts/password/reset/new/"
 NEW_PASSWORD = "a long new passphrase for the portal"
 
 
-def last_code(*, channel: str = "email") -> str:
+def last_code(channel: str = "email") -> str:
     if channel == "email":
         assert mail.outbox, "no email was sent"
         return CODE.search(mail.outbox[-1].body).group(1)

@@ -1,0 +1,139 @@
+"""/admin/ only in a session confirmed by two-step sign-in; the password still goes through
+authenticate() (the lockout counts there), and no device secret shows in admin pages."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts import twostep
+from signin.selectors import lock_status
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, otp_force_login
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/admin/login/"
+
+
+def _code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=6):06d}"
+
+
+@pytest.fixture
+def en_client():
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+def test_staff_signed_in_without_otp_cannot_open_the_admin(en_client, staff):
+    en_client.force_login(staff)
+    response = en_client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/account/two-step/set-up/")
+    assert en_client.get("/admin/tickets/ticket/").status_code == HTTPStatus.FOUND
+
+
+def test_staff_with_a_device_but_unconfirmed_session_are_asked_for_a_code(en_client, staff):
+    device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    en_client.force_login(staff)
+    response = en_client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/account/two-step/verify/?next=%2Fadmin%2F"
+    response = en_client.post(
+        "/account/two-step/verify/", {"otp_token": _code(device), "next": "/admin/"}
+    )
+    assert response.status_code == HTTPStatus.FOUND and response.url == "/admin/"
+    assert en_client.get("/admin/").status_code == HTTPStatus.OK
+
+
+def test_admin_login_asks_for_the_code_after_the_password(en_client, clock):
+    staff = StaffFactory(username="agent.one", is_superuser=True)
+    device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    response = en_client.post(LOGIN, {"username": "agent.one", "password": DEFAULT_PASSWORD})
+    assert response.status_code == HTTPStatus.OK
+    assert "Enter the code from your authenticator app" in response.content.decode()
+    assert en_client.get("/admin/").status_code == HTTPStatus.FOUND
+    response = en_client.post(
+        LOGIN,
+        {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": _code(device)},
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert en_client.get("/admin/").status_code == HTTPStatus.OK
+
+
+def test_wrong_passwords_at_the_admin_count_toward_the_lockout(en_client, clock):
+    StaffFactory(username="agent.one")
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
+        en_client.post(LOGIN, {"username": "agent.one", "password": "wrong password here"})
+    assert lock_status(username="agent.one").locked
+
+
+def test_wrong_codes_at_the_admin_count_toward_the_lockout(en_client, clock):
+    staff = StaffFactory(username="agent.one")
+    device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    wrong = f"{(int(_code(device)) + 1) % 10**6:06d}"
+    for _ in range(settings.LOCKOUT_FAILURE_LIMIT):
+        response = en_client.post(
+            LOGIN, {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": wrong}
+        )
+        assert response.status_code != HTTPStatus.FOUND
+        clock.advance(seconds=40)
+    assert lock_status(username="agent.one").locked
+
+
+def test_staff_without_a_device_are_led_to_enrol_then_reach_the_admin(en_client, clock):
+    StaffFactory(username="agent.one")
+    response = en_client.post(
+        LOGIN, {"username": "agent.one", "password": DEFAULT_PASSWORD, "next": "/admin/"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    response = en_client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/account/two-step/set-up/?next=%2Fadmin%2F"
+    assert "<svg" in response.content.decode()  # the QR code, drawn here
+    device = TOTPDevice.objects.get(confirmed=False)
+    response = en_client.post(
+        "/account/two-step/set-up/", {"code": _code(device), "next": "/admin/"}
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    backup = en_client.get(response.url)
+    assert backup.status_code == HTTPStatus.OK
+    assert en_client.get("/admin/").status_code == HTTPStatus.OK
+
+
+def test_non_staff_never_reach_the_admin_even_with_otp(en_client):
+    user = UserFactory()
+    otp_force_login(en_client, user)
+    assert en_client.get("/admin/").status_code == HTTPStatus.FOUND
+
+
+def test_device_secrets_never_show_in_admin_pages(en_client):
+    admin = StaffFactory(username="root.admin", is_superuser=True)
+    otp_force_login(en_client, admin)
+    person = UserFactory(username="zhang.wei")
+    device = twostep.totp_enroll_start(user=person)
+    device.confirmed = True
+    device.save()
+    static = StaticDevice.objects.create(user=person, name="backup", confirmed=True)
+    StaticToken.objects.create(device=static, token="abcd2345")
+    secrets = [device.key, twostep.secret_b32(device), "abcd2345"]
+    pages = [
+        "/admin/otp_totp/totpdevice/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        "/admin/otp_static/staticdevice/",
+        f"/admin/otp_static/staticdevice/{static.pk}/change/",
+    ]
+    for url in pages:
+        response = en_client.get(url)
+        assert response.status_code == HTTPStatus.OK, url
+        body = response.content.decode()
+        for secret in secrets:
+            assert secret not in body, url
+    for url in (
+        f"/admin/otp_totp/totpdevice/{device.pk}/config/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/",
+        "/admin/accounts/contactcodedevice/",
+    ):
+        assert en_client.get(url).status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FOUND), url
