@@ -61,6 +61,18 @@ def enqueue_costs(user, *, n: int, phone_base: int) -> list[float]:
     return costs
 
 
+def publish_costs(*, n: int) -> list[float]:
+    """One task message to Redis (for id 0, which the worker finds nothing to claim for)."""
+    from messaging.tasks import messaging_deliver
+
+    costs = []
+    for _ in range(n):
+        started = time.perf_counter()
+        messaging_deliver.apply_async((0,), retry=False)
+        costs.append((time.perf_counter() - started) * 1000)
+    return costs
+
+
 def commit_to_provider(user, gateway, *, n: int) -> list[float]:
     from messaging.services import messaging_send
     from tests.messaging.worker import wait_for
@@ -129,14 +141,16 @@ def main() -> int:
             print(f"worker ready in {time.perf_counter() - started:.1f} s")
             with producer(broker_url=redis_url, queue=worker.queue):
                 enqueue_costs(user, n=20, phone_base=90_000_000)  # warm-up
+                publish = publish_costs(n=ENQUEUE_N)
                 costs = enqueue_costs(user, n=ENQUEUE_N, phone_base=0)
                 print(line("enqueue (render + outbox row + commit + publish)", costs))
+                print(line("  of which the broker publish alone", publish))
                 from tests.messaging.worker import wait_for
 
                 wait_for(
                     lambda: not OutboxMessage.objects.exclude(status="sent").exists(),
                     timeout=120,
-                    what="the backlog to drain",
+                    what="the backlog to drain (FIFO: the id-0 tasks went first)",
                 )
                 gateway.requests.clear()
                 latencies = commit_to_provider(user, gateway, n=LATENCY_N)
