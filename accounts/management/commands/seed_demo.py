@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import twostep
 from accounts.models import User
 from accounts.roles import HELPDESK_AGENTS
 from accounts.services import roles_sync
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         roles_sync()
         now = timezone.now()
         rows = []
+        staff_devices = []
         for username, first, last, email, phone, emp, lang, role in PEOPLE:
             user = User.objects.filter(username__iexact=username).first()
             created = user is None
@@ -56,7 +59,25 @@ class Command(BaseCommand):
             user.save()
             if role == "agent":
                 user.groups.set(user.groups.model.objects.filter(name=HELPDESK_AGENTS))
+            if role in {"agent", "admin"}:
+                staff_devices.append(_demo_authenticator(user))
             rows.append((username, role or "employee", "created" if created else "kept"))
         self.stdout.write(f"Demo accounts (password for new accounts: {DEMO_PASSWORD})")
         for username, role, state in rows:
             self.stdout.write(f"  {username:<10} {role:<9} {state}")
+        self.stdout.write(
+            "\nDEMO ONLY - staff reach /admin/ with the password and an authenticator code.\n"
+            "Add these keys to an authenticator app, or print the current code with\n"
+            "`python manage.py demo_totp <username>` (works only with DJANGO_DEBUG=1):"
+        )
+        for device in staff_devices:
+            self.stdout.write(f"  {device.user.username:<10} key {twostep.secret_grouped(device)}")
+            self.stdout.write(f"  {'':<10} {twostep.otpauth_uri(device)}")
+
+
+def _demo_authenticator(user: User) -> TOTPDevice:
+    """A confirmed authenticator for a demo staff account (kept across runs)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=twostep.TOTP_NAME, confirmed=True)
+    return device
