@@ -1,4 +1,6 @@
-"""The troubleshooter's checks and the banner's Hide button in a real browser (Chromium)."""
+"""Notices (issue 7): the troubleshooter's checks and the banner's Hide button in Chromium.
+
+Here rather than in tests/notices/ so it shares this folder's one Playwright instance."""
 
 from __future__ import annotations
 
@@ -8,14 +10,13 @@ import pytest
 from django.utils import timezone
 
 from notices.models import Severity
-from tests.e2e.conftest import _playwright, chromium  # noqa: F401 (fixtures)
 from tests.notices.factories import NoticeFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def context(chromium, live_server):  # noqa: F811
+def context(chromium, live_server):
     context = chromium.new_context(locale="en-US", base_url=live_server.url)
     context.set_default_timeout(10_000)
     yield context
