@@ -56,18 +56,26 @@ def _text_engine() -> DjangoTemplates:
         if key in {"libraries", "builtins", "string_if_invalid", "debug"}
     }
     options["autoescape"] = False
+    loaders = [
+        "django.template.loaders.filesystem.Loader",
+        "django.template.loaders.app_directories.Loader",
+    ]
+    # Cached in production; read afresh in debug, so an edited template shows without a restart.
+    options["loaders"] = (
+        loaders if settings.DEBUG else [("django.template.loaders.cached.Loader", loaders)]
+    )
     return DjangoTemplates(
         {
             "NAME": "messaging_text",
             "DIRS": base.get("DIRS", []),
-            "APP_DIRS": True,
+            "APP_DIRS": False,
             "OPTIONS": options,
         }
     )
 
 
 def _reset_engine(*, setting, **kwargs):
-    if setting in {"TEMPLATES", "INSTALLED_APPS"}:
+    if setting in {"TEMPLATES", "INSTALLED_APPS", "DEBUG"}:
         _text_engine.cache_clear()
 
 

@@ -46,3 +46,11 @@ def test_lists_messages_with_codes_while_they_exist(
     clock.advance(minutes=11)
     assert "CODE 246810" not in client.get("/dev/inbox/").content.decode()
     assert client.post("/dev/inbox/").status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize("junk", ["x" * 10_240, "sms\x00", "%ff%fe", "<script>"])
+def test_junk_query_parameters_are_ignored_not_a_500(client, settings, junk):
+    settings.DEBUG = True
+    settings.ROOT_URLCONF = "tests.messaging.urls_debug"
+    response = client.get("/dev/inbox/", {"channel": junk})
+    assert response.status_code == HTTPStatus.OK

@@ -64,10 +64,9 @@ def live(worker, gateway, settings):
 
 
 def _sms(user, **kwargs) -> OutboxMessage:
+    kwargs.setdefault("context", {})
     with transaction.atomic():
-        return messaging_send(
-            channel="sms", kind="messaging_test", context={}, to_user=user, **kwargs
-        )
+        return messaging_send(channel="sms", kind="messaging_test", to_user=user, **kwargs)
 
 
 def _status(message: OutboxMessage, *statuses: str) -> bool:
@@ -87,8 +86,23 @@ def _drain(worker, user) -> None:
 
 
 def test_committed_message_is_delivered_once(live, worker, gateway):
+    from celery.signals import before_task_publish
+
+    published = []
+
+    def capture(body=None, **kwargs):
+        published.append(body)
+
+    before_task_publish.connect(capture)
     user = UserFactory()
-    message = _sms(user)
+    try:
+        message = _sms(user, context={"note": "CODE-913577"}, secret=True)
+    finally:
+        before_task_publish.disconnect(capture)
+    # The task carries the row's id and nothing else: never the body or a code.
+    args, kwargs, _embed = published[0]
+    assert (list(args), kwargs) == ([message.pk], {})
+    assert "913577" not in repr(published)
     wait_for(lambda: _status(message, Status.SENT), what=f"delivery\n{worker.log_tail()}")
     # Duplicates (a Redis redelivery, a sweep racing the first task) change nothing.
     messaging_deliver.delay(message.pk)
@@ -98,6 +112,9 @@ def test_committed_message_is_delivered_once(live, worker, gateway):
     message.refresh_from_db()
     assert message.attempts == 1
     assert message.provider_message_id.startswith("gw-")
+    assert "CODE-913577" in gateway.requests[0].json()["body"]
+    assert message.body_text == ""  # wiped once sent
+    assert "913577" not in worker.log.read_text()
 
 
 def test_rolled_back_message_is_never_sent(live, worker, gateway):
