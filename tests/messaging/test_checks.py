@@ -62,3 +62,20 @@ def test_messaging_test_command_queues_and_refuses_bad_input(
     assert len(mail.outbox) == 1 and len(sms.outbox) == 1
     with pytest.raises(CommandError):
         call_command("messaging_test", sms="not a phone")
+
+
+def test_messaging_sweep_command(db, clock, django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    from messaging.services import messaging_send
+
+    messaging_send(channel="email", kind="messaging_test", context={}, to_address="a@corp.cn")
+    clock.advance(seconds=90)
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("messaging_sweep", stdout=out)
+    assert "requeued=1" in out.getvalue()
+    assert len(mail.outbox) == 1
