@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -51,7 +52,11 @@ def sessions_end_others(request: HttpRequest) -> HttpResponse:
     ended = services.sessions_end_others(request=request, user=request.user)
     messages.success(
         request,
-        _("Signed out %(count)d other session(s). This browser stays signed in.")
+        ngettext(
+            "Signed out %(count)d other session. This browser stays signed in.",
+            "Signed out %(count)d other sessions. This browser stays signed in.",
+            ended,
+        )
         % {"count": ended},
     )
     return redirect("accounts:overview")
