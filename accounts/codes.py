@@ -316,12 +316,12 @@ def code_issue(
         )
 
 
-def device_check(*, device: ContactCodeDevice, code: object) -> bool:
+def device_check(*, device: ContactCodeDevice, code: object, count_failure: bool = True) -> bool:
     """Check ``code`` on a device the caller has locked (select_for_update). No audit."""
     normalized = code_normalize(code)
     if normalized is None:
         return False
-    return device.verify_token(normalized)
+    return device.verify_token(normalized, count_failure=count_failure)
 
 
 def code_verify(

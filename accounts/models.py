@@ -141,6 +141,12 @@ class ResetFlow(models.Model):
 
     key_hash = models.CharField(max_length=64, unique=True)
     identifier_key = models.CharField(_("typed identifier (keyed hash)"), max_length=64)
+    typed = models.CharField(
+        _("what was typed"),
+        max_length=254,
+        blank=True,
+        help_text=_("Kept until the worker has looked the account up, then cleared."),
+    )
     user = models.ForeignKey(
         User,
         verbose_name=_("account"),
@@ -328,8 +334,11 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
                 )
         return super().verify_is_allowed()
 
-    def verify_token(self, token) -> bool:
-        """Constant-time check of ``token`` against the stored HMAC; single use; 5 wrong tries."""
+    def verify_token(self, token, count_failure: bool = True) -> bool:
+        """Constant-time check of ``token`` against the stored HMAC; single use; 5 wrong tries.
+
+        A reset flow counts its wrong codes on its own row (for real and unknown accounts alike)
+        and passes ``count_failure=False``, so a wrong code writes the same rows either way."""
         allowed, _extra = self.verify_is_allowed()
         if not allowed:
             return False
@@ -343,7 +352,8 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
             self.set_last_used_timestamp(commit=False)
             self.save()
             return True
-        self.throttle_increment(commit=True)
+        if count_failure:
+            self.throttle_increment(commit=True)
         return False
 
     def get_cooldown_duration(self) -> int:

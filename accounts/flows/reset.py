@@ -1,11 +1,11 @@
 """The self-service password reset, step by step (allauth's "flow" pattern: views only delegate).
 
 1. ``reset_start``: the browser sends what the user typed and a channel. The request does the
-   same work whatever was typed: one lookup, one ``ResetFlow`` row, one audit row, caps keyed on
-   what was typed and on the client address; then a task (after commit) sends the code if an
-   account matched and has a verified contact. No provider call and no account-dependent work
-   happen inside the request, so neither the answer nor its timing tells whether the account
-   exists.
+   same work whatever was typed: one ``ResetFlow`` row, one audit row, caps keyed on what was
+   typed and on the client address; then a task (after commit) looks the account up and sends
+   the code if one matched and has a verified contact. No account lookup, no provider call and
+   no account-dependent work happen inside the request, so neither the answer nor its timing
+   tells whether the account exists.
 2. ``reset_verify``: the code, checked under a row lock (one success among concurrent tries).
 3. ``reset_second_factor``: an authenticator or backup code when the account has TOTP.
 4. ``reset_complete``: the new password; every session ends, the lock goes, a notice goes out;
@@ -144,14 +144,13 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
         with transaction.atomic():
             _audit_refusal(request=request, subject=subject, outcome=refusal, step="start")
         return refusal
-    user = user_find_by_identifier(identifier=identifier)
     now = timezone.now()
     flow_key = secrets.token_urlsafe(32)
     with transaction.atomic():
         flow = ResetFlow.objects.create(
             key_hash=limits.sha(flow_key),
             identifier_key=key,
-            user=user,
+            typed=normalize_identifier(identifier)[:254],
             channel=channel,
             created_at=now,
             expires_at=now + timedelta(seconds=conf.get("RESET_FLOW_TTL_SECONDS")),
@@ -164,7 +163,6 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
             event="reset.requested",
             request=request,
             actor=None,
-            user=user,
             subject=subject,
             data={"flow": flow.pk, "channel": channel},
         )
@@ -228,8 +226,13 @@ def reset_dispatch(*, flow_id: int, send_no: int) -> str:
             return "superseded"
         if flow.dispatched >= send_no:
             return "duplicate"
+        if flow.dispatched == 0 and not flow.started_by_id:
+            # The account is looked up here, in the worker, never in the request: the browser's
+            # answer cannot depend on it, not even by a fraction of a millisecond.
+            flow.user = user_find_by_identifier(identifier=flow.typed)
+            flow.typed = ""
         flow.dispatched = send_no
-        flow.save(update_fields=["dispatched"])
+        flow.save(update_fields=["dispatched", "user", "typed"])
         user = flow.user
         if user is None:
             return "no_account"
@@ -320,14 +323,12 @@ def reset_verify(
             return refusal
         if flow.code_expires_at is None or now >= flow.code_expires_at:
             return Outcome(ok=False, error="code_expired")
-        device = None
-        if flow.user_id and not flow.started_by_id:
-            device = ContactCodeDevice.objects.select_for_update().filter(flow=flow).first()
-        account_blocked = flow.user_id and limits.active_block(
-            limits.block_key_account(flow.user_id), now=now
-        )
-        if device is not None and not account_blocked:
-            ok = codes.device_check(device=device, code=code)
+        # The same queries whatever the identifier matched: the response time tells nothing.
+        device = ContactCodeDevice.objects.select_for_update().filter(flow=flow).first()
+        account_blocked = limits.active_block(limits.block_key_account(flow.user_id or 0), now=now)
+        if device is not None and account_blocked is None and not flow.started_by_id:
+            # Wrong codes are counted on the flow row (below), not on the device.
+            ok = codes.device_check(device=device, code=code, count_failure=False)
         else:
             # Same work as a real check: one keyed hash, compared in constant time.
             salted_hmac("accounts.ContactCodeDevice", f"0:0:reset:{code}", algorithm="sha256")

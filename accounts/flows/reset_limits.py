@@ -118,12 +118,16 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     flow.save(update_fields=["failures", "state"])
     ratelimit.window_hit(_ip_failures_key(ip), window=3600)
     limit = conf.get("RESET_BLOCK_AFTER_FAILURES")
-    keys = [(block_key_typed(flow.identifier_key), None)]
+    # Two streaks whatever matched (the second one, without an account, only keeps the work and
+    # its timing the same; it never blocks anything).
+    keys = [(block_key_typed(flow.identifier_key), None, True)]
     if flow.user_id:
-        keys.append((block_key_account(flow.user_id), flow.user))
-    for block_key, owner in keys:
+        keys.append((block_key_account(flow.user_id), flow.user, True))
+    else:
+        keys.append((f"shadow:{flow.identifier_key}", None, False))
+    for block_key, owner, blocks in keys:
         streak = ratelimit.streak_add(_streak_key(block_key), ttl=_block_ttl())
-        if streak >= limit and active_block(block_key, now=now) is None:
+        if blocks and streak >= limit and active_block(block_key, now=now) is None:
             block_create(key=block_key, user=owner, failures=streak, request=request)
     audit_record(
         event="reset.code_failed",

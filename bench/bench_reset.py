@@ -1,0 +1,145 @@
+"""Password reset: does the answer's timing tell whether an account exists?
+
+Prints, in one run:
+- POST /accounts/password/reset/ (start) for a real account, an unknown name, a disabled account
+  and an account without a verified contact: p50/p95 and the ratio to the unknown name (target:
+  within 1.10, and the p50 difference below 1 ms);
+- POST /accounts/password/reset/verify/ with a wrong code, for a real flow and an unknown one;
+- the dispatch task that finds the account and queues the code (runs in the worker, not in the
+  request): p50.
+
+The requests run as in production: the dispatch task is handed to a broker (Celery's in-memory
+transport here, never a shared Redis) instead of running inline. Standalone: the test settings on a
+throwaway database (SQLite file, or PostgreSQL when DATABASE_URL is set), caps raised so that
+every request does its full work.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+
+N = int(os.environ.get("BENCH_RESET_N", "150"))
+START = "/accounts/password/reset/"
+VERIFY = "/accounts/password/reset/verify/"
+NO_CAPS = {
+    "CODE_SENDS_PER_HOUR": 10**6,
+    "CODE_SMS_PER_HOUR": 10**6,
+    "RESET_IP_SENDS_PER_HOUR": 10**6,
+    "RESET_IP_FAILURES_PER_HOUR": 10**6,
+    "RESET_BLOCK_AFTER_FAILURES": 10**6,
+    "CODE_RESEND_COOLDOWN_SECONDS": 0,
+}
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def start_once(identifier: str) -> tuple[float, Client]:
+    client = Client()
+    started = time.perf_counter()
+    response = client.post(START, {"identifier": identifier, "channel": "email"})
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 302, response.status_code
+    return elapsed, client
+
+
+def main() -> int:
+    from celery import current_app
+
+    from accounts.flows.reset import SESSION_KEY, reset_dispatch
+    from accounts.models import ResetFlow
+    from tests.factories import UserFactory
+
+    current_app.conf.task_always_eager = False
+    current_app.conf.broker_url = "memory://"
+    sqlite_file = None
+    if connection.vendor == "sqlite":
+        sqlite_file = tempfile.mkstemp(prefix="bench-reset-", suffix=".sqlite3")[1]
+        connection.settings_dict["TEST"]["NAME"] = sqlite_file
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"test_bench_reset_{os.getpid()}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    caps = override_settings(**NO_CAPS)
+    caps.enable()
+    print(f"database: {connection.vendor}; {os.cpu_count()} cores; n={N} per case")
+    try:
+        UserFactory(username="real.person")
+        UserFactory(username="left.company", is_active=False)
+        UserFactory(username="no.contact", email_verified_at=None, phone_verified_at=None)
+        cases = {
+            "unknown name": "nobody.here",
+            "real account": "real.person",
+            "disabled account": "left.company",
+            "no verified contact": "no.contact",
+        }
+        for identifier in cases.values():  # warm-up
+            for _ in range(5):
+                start_once(identifier)
+        times: dict[str, list[float]] = {case: [] for case in cases}
+        for _ in range(N):  # interleaved, so drift hits every case alike
+            for case, identifier in cases.items():
+                times[case].append(start_once(identifier)[0])
+        base = statistics.median(times["unknown name"])
+        print("start a reset (POST, 302 to the code page):")
+        for case, values in times.items():
+            p50, p95 = pct(values, 50), pct(values, 95)
+            print(
+                f"  {case:<20} p50 {p50 * 1000:6.2f} ms  p95 {p95 * 1000:6.2f} ms  "
+                f"p50 ratio to unknown {p50 / base:.3f}  diff {(p50 - base) * 1000:+.2f} ms"
+            )
+
+        dispatch = []
+        verify: dict[str, list[float]] = {"unknown name": [], "real account": []}
+        for _ in range(N):
+            for case in verify:
+                _elapsed, client = start_once(cases[case])
+                flow = ResetFlow.objects.order_by("-pk").first()
+                started = time.perf_counter()
+                reset_dispatch(flow_id=flow.pk, send_no=flow.sends)
+                if case == "real account":
+                    dispatch.append(time.perf_counter() - started)
+                assert client.session[SESSION_KEY]
+                started = time.perf_counter()
+                response = client.post(VERIFY, {"code": "000000", "action": "verify"})
+                verify[case].append(time.perf_counter() - started)
+                assert response.status_code in (400, 302), response.status_code
+        base = statistics.median(verify["unknown name"])
+        print("a wrong code (POST, 400):")
+        for case, values in verify.items():
+            p50 = pct(values, 50)
+            print(
+                f"  {case:<20} p50 {p50 * 1000:6.2f} ms  p95 {pct(values, 95) * 1000:6.2f} ms  "
+                f"p50 ratio to unknown {p50 / base:.3f}  diff {(p50 - base) * 1000:+.2f} ms"
+            )
+        print(
+            f"dispatch task (account lookup, device, outbox row; in the worker): "
+            f"p50 {pct(dispatch, 50) * 1000:.2f} ms  p95 {pct(dispatch, 95) * 1000:.2f} ms"
+        )
+    finally:
+        caps.disable()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if sqlite_file:
+            Path(sqlite_file).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
