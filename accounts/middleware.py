@@ -2,8 +2,9 @@
 
 Only page views (GET, HTML) are redirected, once per session, to ``accounts:contact_prompt``;
 the user may choose "later" CONTACT_PROMPT_SKIPS times, after which adding one is required before
-using the portal. The contact pages, sign-out, language switch, static files and the APIs are
-never redirected.
+using the portal. The contact and two-step pages, everything under /accounts/ (sign-in steps,
+sign-out, reset), help, the language switch, static files, the admin and the APIs are never
+redirected.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from accounts.contacts import PROMPT_DONE_KEY, has_verified_contact
 EXEMPT_PREFIXES = (
     "/account/contacts/",
     "/account/two-step/",
-    "/accounts/logout/",
+    "/accounts/",  # sign-in steps, sign-out, lock page, password reset
+    "/help/",
     "/i18n/",
     "/static/",
     "/api/",
