@@ -246,6 +246,13 @@ AXES_HANDLER = "signin.handlers.PortalAxesHandler"
 AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
 AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail and accounts.UserSession record each sign-in
+# Our policy on axes (signin/handlers.py): counters per account, per known browser and per IP,
+# fixed-length locks that double on recurrence, the lock page, no cleanup on the sign-in path.
+AXES_HANDLER = "signin.handlers.PortalAxesHandler"
+AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
+AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
 # so an IP never widens or narrows an account's lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

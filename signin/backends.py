@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from portal.net import client_ip
 from signin import browsers
 from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve
-from signin.lockout import Refused, attempt_begin, attempt_release
+from signin.lockout import Refused, attempt_begin
 
 MAX_PASSWORD_LENGTH = 4096
 
@@ -31,6 +31,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         request.signin_refusal = None
         request.signin_reason = ""
         request.signin_finalized = False
+        request.signin_unreleased = None
         if username is None or password is None:
             return None
         if len(str(username)) > 4 * MAX_IDENTIFIER_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
@@ -67,9 +68,11 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         if not self.user_can_authenticate(user):
             request.signin_reason = "inactive"
             return None
-        attempt_release(attempt=attempt)
+        # Not a failure: its count is given back by the sign-in's bookkeeping after login(), or
+        # by the next step, or at the end of the request (signin.middleware), whichever is first.
         request.signin_attempt = None
-        request.signin_verified_user = user.pk  # the sign-in bookkeeping follows login()
+        request.signin_unreleased = attempt
+        request.signin_verified_user = user.pk
         return user
 
 

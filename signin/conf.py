@@ -38,6 +38,8 @@ DEFAULTS = {
     "SIGNIN_PASSWORD_REMINDER_DAYS": (14, 7, 1),
     # A signed-in session's "last seen" is written at most this often.
     "SIGNIN_SESSION_TOUCH_SECONDS": 60,
+    # Sign-in bookkeeping commits without waiting for the disk on PostgreSQL (see signin/db.py).
+    "SIGNIN_ASYNC_COMMIT": True,
     # Rows deleted per statement by the cleanup task.
     "SIGNIN_CLEANUP_BATCH": 5000,
 }

@@ -21,6 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from portal.net import client_ip
 from signin import browsers, conf
 from signin.backends import door_of
+from signin.db import bookkeeping
 from signin.identity import identity_for_user
 from signin.lockout import Refused, attempt_begin, attempt_release
 
@@ -60,6 +61,16 @@ def second_step_devices(user) -> list:
     return devices
 
 
+def has_second_step(user) -> bool:
+    """One query: does the user have a confirmed TOTP device or backup-code set?"""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    totp = TOTPDevice.objects.filter(user=user, confirmed=True).values("pk")
+    static = StaticDevice.objects.filter(user=user, confirmed=True).values("pk")
+    return bool(totp.union(static)[:1])
+
+
 def password_expired(user) -> bool:
     max_age = conf.password_max_age()
     if max_age is None or not user.has_usable_password():
@@ -71,13 +82,14 @@ def password_expired(user) -> bool:
 def password_ok(*, request: HttpRequest, user, next_url: str) -> str | None:
     """The password was right. Returns the next step's name, or None once signed in."""
     steps = []
-    if second_step_devices(user):
+    if has_second_step(user):
         steps.append(CODE)
     if password_expired(user):
         steps.append(PASSWORD)
     if not steps:
         complete(request=request, user=user)
         return None
+    release_pending(request)  # the password was right: not a failure
     request.session[PENDING] = {
         "uid": user.pk,
         "steps": steps,
@@ -175,10 +187,21 @@ def _verify(*, user, code: str):
 
 def complete(*, request: HttpRequest, user, device=None) -> None:
     """Sign in: new session key, the device remembered for django-otp, bookkeeping (the
-    ``user_logged_in`` receivers: counters, audit, session record, known browser)."""
+    ``user_logged_in`` receivers: counters, audit, session record, known browser), in one
+    transaction with the new session row."""
     pending_drop(request)
     if device is not None:
         user.otp_device = device  # django_otp.login() runs on user_logged_in
         request.signin_second_step = "totp" if "totp" in device.persistent_id else "backup_code"
     request.signin_verified_user = user.pk
-    login(request, user, backend=BACKEND)
+    with bookkeeping():
+        login(request, user, backend=BACKEND)
+
+
+def release_pending(request: HttpRequest) -> None:
+    """Give back the count of a right password whose sign-in did not complete in this request
+    (a second step follows, or a door refused the account after the check)."""
+    attempt = getattr(request, "signin_unreleased", None)
+    if attempt is not None:
+        request.signin_unreleased = None
+        attempt_release(attempt=attempt)

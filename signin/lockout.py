@@ -1,18 +1,17 @@
 """The lockout counters: check, count, lock. Atomic on PostgreSQL.
 
 Every password (or second-step code) check is counted *before* the hash runs: ``attempt_begin``
-locks the client IP's counter row and then the account's (or known browser's) counter row with
-``SELECT ... FOR UPDATE``, refuses when either is locked, and otherwise adds one to both. The hash
-runs after that short transaction. A right password gives its count back (``attempt_release``); a
-wrong one keeps it and, when it was the limit-th, starts the lock (``attempt_fail``).
+counts it on the client IP (``signin.iplimit``, in the shared cache) and then locks the account's
+(or known browser's) counter row with ``SELECT ... FOR UPDATE``, refuses when either is locked or
+already at its limit, and otherwise adds one. The hash runs after that short transaction. A right
+password gives its count back (``attempt_release``); a wrong one keeps it and, when it was the
+limit-th, starts the lock (``attempt_fail``).
 
 So concurrent wrong passwords for one account are serialised on its counter row: exactly
 ``LOCKOUT_FAILURE_LIMIT`` of them reach the hasher, the rest are refused unhashed (the documented
-slack is 0). An attempt whose process dies between counting and finishing stays counted as a
-failure, which errs on the safe side.
-
-Rows are always locked in the same order (IP first, then the account), so two attempts never wait
-on each other in a cycle.
+slack is 0). Attempts that arrive while the last allowed ones are still being checked are refused
+as plain failures (no lock exists yet: the last one may still be right). An attempt whose process
+dies between counting and finishing stays counted as a failure, which errs on the safe side.
 """
 
 from __future__ import annotations
@@ -25,7 +24,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from signin import conf
+from signin import conf, iplimit
+from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.models import FailureCounter, Lock, Scope
 
@@ -40,7 +40,8 @@ class Attempt:
     identity: Identity
     browser: str  # known-browser ID, "" for a browser the account does not know
     ip: str | None
-    ip_counted: bool
+    ip_number: int  # this attempt's place in the IP's failures (0: the IP is not counted)
+    ip_bucket: int
     number: int  # this attempt's place in the account's (or browser's) run of failures
     started_at: datetime
     door: str = "site"
@@ -82,32 +83,23 @@ class Refused(Exception):
 # --- Reading --------------------------------------------------------------------------------
 def refusal_check(*, identity: Identity, ip: str | None, browser: str = "") -> Refusal | None:
     """Whether an attempt would be refused now, without counting anything."""
-    now = timezone.now()
-    rows = {
-        (row.scope, row.key, row.browser): row
-        for row in FailureCounter.objects.filter(
-            _row_filter(identity=identity, ip=ip, browser=browser), locked_until__gt=now
-        ).select_related("lock")
-    }
-    if ip and not browser and not conf.is_trusted_network(ip):
-        row = rows.get((Scope.IP, ip, ""))
-        if row is not None:
-            return Refusal(identity=identity, scope=Scope.IP, lock=row.lock)
+    if not browser:
+        reference = iplimit.block_reference(ip)
+        if reference:
+            return Refusal(identity=identity, scope=Scope.IP, lock=_lock_by_reference(reference))
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    row = rows.get((scope, identity.key, browser))
-    if row is not None:
-        return Refusal(identity=identity, scope=scope, lock=row.lock)
-    return None
+    row = (
+        FailureCounter.objects.filter(
+            scope=scope, key=identity.key, browser=browser, locked_until__gt=timezone.now()
+        )
+        .select_related("lock")
+        .first()
+    )
+    return Refusal(identity=identity, scope=scope, lock=row.lock) if row else None
 
 
-def _row_filter(*, identity: Identity, ip: str | None, browser: str):
-    from django.db.models import Q
-
-    scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    query = Q(scope=scope, key=identity.key, browser=browser)
-    if ip:
-        query |= Q(scope=Scope.IP, key=ip, browser="")
-    return query
+def _lock_by_reference(reference: str | None) -> Lock | None:
+    return Lock.objects.filter(reference=reference).first() if reference else None
 
 
 # --- Counting -------------------------------------------------------------------------------
@@ -120,55 +112,60 @@ def attempt_begin(
     block; the IP still counts its failures.
     """
     now = timezone.now()
-    limit = conf.failure_limit()
-    count_ip = bool(ip) and not conf.is_trusted_network(ip)
+    ip_count = iplimit.IpCount(0, 0, None)
+    if iplimit.counted(ip):
+        ip_count = iplimit.count(ip, stop_at_limit=not browser)
+        if not ip_count.number:
+            lock = _lock_by_reference(ip_count.reference)
+            raise Refused(Refusal(identity=identity, scope=Scope.IP, lock=lock))
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    with transaction.atomic():
-        ip_row = _row_for_update(Scope.IP, ip, "") if count_ip else None
-        if ip_row is not None:
-            _roll(ip_row, now)
-            if not browser and (ip_row.locked_until or ip_row.failures >= conf.ip_failure_limit()):
-                raise Refused(Refusal(identity=identity, scope=Scope.IP, lock=ip_row.lock))
-        row = _row_for_update(scope, identity.key, browser)
-        _roll(row, now)
-        if row.locked_until or row.failures >= limit:
-            raise Refused(Refusal(identity=identity, scope=scope, lock=row.lock))
-        _count(row, now)
-        if ip_row is not None:
-            _count(ip_row, now)
+    try:
+        with bookkeeping():
+            row = _row_for_update(scope, identity.key, browser)
+            _roll(row, now)
+            if row.locked_until or row.failures >= conf.failure_limit():
+                raise Refused(Refusal(identity=identity, scope=scope, lock=row.lock))
+            _count(row, now)
+    except Refused:
+        if ip_count.number:
+            iplimit.give_back(ip, ip_count.bucket)
+        raise
     return Attempt(
         identity=identity,
         browser=browser,
         ip=ip,
-        ip_counted=ip_row is not None,
+        ip_number=ip_count.number,
+        ip_bucket=ip_count.bucket,
         number=row.failures,
         started_at=now,
         door=door,
     )
 
 
-def attempt_release(*, attempt: Attempt) -> None:
-    """The check passed: the attempt was not a failure, give its count back."""
-    with transaction.atomic():
+def attempt_release(*, attempt: Attempt, account: bool = True) -> None:
+    """The check passed: the attempt was not a failure, give its count back (to the IP only when
+    ``account`` is False: a sign-in that completes resets the account's counter anyway)."""
+    if account:
         FailureCounter.objects.filter(
-            scope=attempt.scope, key=attempt.identity.key, browser=attempt.browser, failures__gt=0
+            scope=attempt.scope,
+            key=attempt.identity.key,
+            browser=attempt.browser,
+            failures__gt=0,
         ).update(failures=F("failures") - 1)
-        if attempt.ip_counted:
-            FailureCounter.objects.filter(
-                scope=Scope.IP, key=attempt.ip, browser="", failures__gt=0
-            ).update(failures=F("failures") - 1)
+    if attempt.ip_number:
+        iplimit.give_back(attempt.ip, attempt.ip_bucket)
 
 
 def attempt_fail(*, attempt: Attempt) -> list[Lock]:
     """The check failed. Start the account's (or browser's) lock when this was the limit-th
     failure, and the IP's block when the IP reached its limit. Returns the locks started."""
     now = timezone.now()
-    with transaction.atomic():
-        if attempt.ip_counted:
-            ip_row = _row_for_update(Scope.IP, attempt.ip, "")
-            if not ip_row.locked_until and ip_row.failures >= conf.ip_failure_limit():
-                attempt.locks.append(_lock_start(ip_row, attempt=attempt, now=now))
-        if attempt.number >= conf.failure_limit():
+    if attempt.ip_number >= conf.ip_failure_limit():
+        lock = _ip_block_start(ip=attempt.ip, now=now)
+        if lock is not None:
+            attempt.locks.append(lock)
+    if attempt.number >= conf.failure_limit():
+        with bookkeeping():
             row = _row_for_update(attempt.scope, attempt.identity.key, attempt.browser)
             if not row.locked_until:
                 attempt.locks.append(_lock_start(row, attempt=attempt, now=now))
@@ -178,18 +175,34 @@ def attempt_fail(*, attempt: Attempt) -> list[Lock]:
 def ip_failure_record(*, ip: str | None, identity: Identity) -> Refusal | None:
     """A submission refused for its input (no password was checked) still counts against the
     client IP. Returns the IP's block when the IP is (now) blocked."""
-    if not ip or conf.is_trusted_network(ip):
+    if not iplimit.counted(ip):
         return None
-    now = timezone.now()
-    with transaction.atomic():
-        row = _row_for_update(Scope.IP, ip, "")
-        _roll(row, now)
-        if not row.locked_until:
-            _count(row, now)
-            if row.failures >= conf.ip_failure_limit():
-                attempt = Attempt(identity, "", ip, True, 0, now)
-                _lock_start(row, attempt=attempt, now=now)
-        return Refusal(identity=identity, scope=Scope.IP, lock=row.lock) if row.lock else None
+    ip_count = iplimit.count(ip, stop_at_limit=True)
+    lock = _lock_by_reference(ip_count.reference)
+    if ip_count.number >= conf.ip_failure_limit():
+        lock = _ip_block_start(ip=ip, now=timezone.now()) or lock
+    return Refusal(identity=identity, scope=Scope.IP, lock=lock) if lock else None
+
+
+def _ip_block_start(*, ip: str, now: datetime) -> Lock | None:
+    """Block the IP for the cool-off; None when a concurrent attempt already did."""
+    minutes = conf.cooloff_minutes()
+    reference = _new_reference()
+    until = now + timezone.timedelta(minutes=minutes)
+    if not iplimit.block_claim(ip, reference=reference, until=until):
+        return None
+    since = now - 2 * conf.cooloff()
+    return _lock_create(
+        reference=reference,
+        scope=Scope.IP,
+        key=ip,
+        ip=ip,
+        locked_at=now,
+        locked_until=until,
+        minutes=minutes,
+        failures=conf.ip_failure_limit(),
+        sources=_sources(scope=Scope.IP, key=ip, since=since),
+    )
 
 
 def counter_reset(*, identity: Identity, browser: str = "") -> None:
@@ -215,7 +228,7 @@ def _row_for_update(scope: str, key: str, browser: str) -> FailureCounter:
 
 def _roll(row: FailureCounter, now: datetime) -> None:
     """Bring a row up to date: a lock that ran out ends the run; a run with no failure for the
-    cool-off (per IP: a window older than the cool-off) starts again."""
+    cool-off starts again."""
     if row.locked_until is not None:
         if row.locked_until > now:
             return
@@ -225,7 +238,7 @@ def _roll(row: FailureCounter, now: datetime) -> None:
         row.window_started_at = None
         row.save(update_fields=["locked_until", "lock", "failures", "window_started_at"])
         return
-    anchor = row.window_started_at if row.scope == Scope.IP else row.last_failure_at
+    anchor = row.last_failure_at
     if row.failures and anchor is not None and anchor <= now - conf.cooloff():
         row.failures = 0
         row.window_started_at = None
@@ -246,19 +259,18 @@ def _lock_start(row: FailureCounter, *, attempt: Attempt, now: datetime) -> Lock
         minutes = max(minutes, row.last_lock_minutes * 2)
     minutes = min(minutes, int(conf.lock_max().total_seconds() // 60))
     until = now + timezone.timedelta(minutes=minutes)
-    is_ip = row.scope == Scope.IP
     lock = _lock_create(
+        reference=_new_reference(),
         scope=row.scope,
         key=row.key,
-        username="" if is_ip else attempt.identity.typed,
-        user=None if is_ip else attempt.identity.user,
+        username=attempt.identity.typed,
+        user=attempt.identity.user,
         browser=row.browser,
-        ip=attempt.ip if is_ip else None,
         locked_at=now,
         locked_until=until,
         minutes=minutes,
         failures=row.failures,
-        sources=_sources(row, since=row.window_started_at or now),
+        sources=_sources(scope=row.scope, key=row.key, since=row.window_started_at or now),
     )
     row.lock = lock
     row.locked_until = until
@@ -268,29 +280,36 @@ def _lock_start(row: FailureCounter, *, attempt: Attempt, now: datetime) -> Lock
     return lock
 
 
-def _lock_create(**fields) -> Lock:
+def _new_reference() -> str:
+    return "LK-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
+
+
+def _lock_create(*, reference: str, **fields) -> Lock:
+    """Create the lock row; another reference is drawn if (rarely) this one is taken."""
     for _try in range(8):
-        reference = "LK-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(5))
         try:
             with transaction.atomic():
                 return Lock.objects.create(reference=reference, **fields)
         except IntegrityError:
-            continue
+            reference = _new_reference()
+            if fields.get("scope") == Scope.IP:
+                iplimit.block_rename(
+                    fields["key"], reference=reference, until=fields["locked_until"]
+                )
     raise RuntimeError("could not find a free lock reference")
 
 
-def _sources(row: FailureCounter, *, since: datetime) -> list[dict]:
+def _sources(*, scope: str, key: str, since: datetime) -> list[dict]:
     """The IPs and browsers behind a run of failures, from axes' attempt records."""
     from axes.models import AccessAttempt
 
     from portal.net import browser_label
 
     attempts = AccessAttempt.objects.filter(attempt_time__gte=since)
-    attempts = (
-        attempts.filter(ip_address=row.key)
-        if row.scope == Scope.IP
-        else attempts.filter(username=row.key)
-    )
+    if scope == Scope.IP:
+        attempts = attempts.filter(ip_address=key)
+    else:
+        attempts = attempts.filter(username=key)
     return [
         {
             "ip": a.ip_address,

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from signin import browsers, conf
+from signin.flow import release_pending
 from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
 
 
@@ -27,6 +28,7 @@ class SessionPolicyMiddleware:
         if user is not None and user.is_authenticated:
             self._check(request)
         response = self.get_response(request)
+        release_pending(request)
         cookie = getattr(request, "signin_known_browser_cookie", None)
         if cookie:
             browsers.cookie_set(response, cookie)

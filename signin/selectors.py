@@ -97,3 +97,10 @@ def locks_ran_out(*, now: datetime | None = None) -> QuerySet[Lock]:
     return Lock.objects.filter(ended_at__isnull=True, locked_until__lte=now).order_by(
         "locked_until"
     )
+
+
+def ip_status(*, ip: str) -> tuple[int, str | None]:
+    """(failures counted for this client IP in the current window, its block reference)."""
+    from signin import iplimit
+
+    return iplimit.failures(ip), iplimit.block_reference(ip)

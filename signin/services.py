@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from axes.models import AccessAttempt, AccessLog
+from axes.models import AccessAttempt
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -19,7 +19,8 @@ from accounts.models import UserSession
 from accounts.services import session_register
 from audit.services import audit_record
 from portal.net import client_ip, user_agent
-from signin import browsers, conf
+from signin import browsers, conf, iplimit
+from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
     Attempt,
@@ -27,6 +28,7 @@ from signin.lockout import (
     Refused,
     attempt_begin,
     attempt_fail,
+    attempt_release,
     counter_reset,
     ip_failure_record,
 )
@@ -44,7 +46,7 @@ class SigninError(Exception):
 
 
 # --- After an attempt -----------------------------------------------------------------------
-@transaction.atomic
+@bookkeeping()
 def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
     """A failed ``authenticate()`` (or second-step code): record it, lock when due, audit it.
 
@@ -136,13 +138,18 @@ def _door(request: HttpRequest) -> str:
 
 
 def _axes_attempt_record(*, request: HttpRequest, attempt: Attempt) -> None:
-    """axes' per (account, IP, browser) record: the admin's "IPs and browsers involved"."""
+    """axes' per (account, IP, browser) record: the admin's "IPs and browsers involved". A record
+    idle for the cool-off starts counting again (a sign-in does not delete it; the scheduled
+    cleanup does, after the retention)."""
     ua = user_agent(request)
     now = timezone.now()
     updated = AccessAttempt.objects.filter(
         username=attempt.identity.key, ip_address=attempt.ip, user_agent=ua
     ).update(
-        failures_since_start=F("failures_since_start") + 1,
+        failures_since_start=Case(
+            When(attempt_time__lte=now - conf.cooloff(), then=Value(1)),
+            default=F("failures_since_start") + 1,
+        ),
         attempt_time=now,
         path_info=request.path[:255],
     )
@@ -200,25 +207,20 @@ def _send(signal, **kwargs) -> None:
             log.error("signin: receiver %s of a lock signal failed: %r", receiver, result)
 
 
-@transaction.atomic
+@bookkeeping()
 def signin_succeeded(*, request: HttpRequest, user) -> None:
     """After ``login()`` (either door): the counter starts again, the session is registered, the
-    browser becomes known, and a browser new to the account triggers a "new sign-in" notice."""
+    browser becomes known, and a browser new to the account triggers a "new sign-in" notice.
+    (axes' own sign-in log is off: this audit row and the session record hold the same facts.)"""
     from signin import tasks
 
     identity = identity_for_user(user=user)
     browser = browsers.known_browser_id(request, user)
+    unreleased: Attempt | None = getattr(request, "signin_unreleased", None)
+    if unreleased is not None:
+        attempt_release(attempt=unreleased, account=False)
+        request.signin_unreleased = None
     counter_reset(identity=identity, browser=browser)
-    ip, ua = client_ip(request), user_agent(request)
-    AccessAttempt.objects.filter(username=identity.key, ip_address=ip, user_agent=ua).delete()
-    AccessLog.objects.create(
-        username=identity.key,
-        ip_address=ip,
-        user_agent=ua,
-        http_accept=request.META.get("HTTP_ACCEPT", "")[:1025],
-        path_info=request.path[:255],
-        session_hash=_session_hash(request),
-    )
     event = audit_record(
         event="signin.succeeded",
         request=request,
@@ -240,14 +242,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
         transaction.on_commit(lambda: tasks.new_browser_notify.delay(event.pk))
 
 
-def _session_hash(request: HttpRequest) -> str:
-    from hashlib import sha256
-
-    key = getattr(getattr(request, "session", None), "session_key", None)
-    return sha256(key.encode()).hexdigest() if key else ""
-
-
-@transaction.atomic
+@bookkeeping()
 def signout_record(*, request: HttpRequest, user, reason: str = "signed_out") -> None:
     """Before a session ends (sign-out, idle or absolute timeout): close its records, audit."""
     now = timezone.now()
@@ -256,9 +251,6 @@ def signout_record(*, request: HttpRequest, user, reason: str = "signed_out") ->
         return
     if key:
         UserSession.objects.filter(session_key=key, ended_at__isnull=True).update(ended_at=now)
-        AccessLog.objects.filter(session_hash=_session_hash(request), logout_time=None).update(
-            logout_time=now
-        )
     audit_record(
         event="signin.signed_out" if reason == "signed_out" else "signin.session_expired",
         request=request,
@@ -337,9 +329,7 @@ def ip_block_clear(*, lock: Lock, actor, request: HttpRequest | None = None) -> 
     lock = Lock.objects.select_for_update().get(pk=lock.pk)
     if lock.scope != Scope.IP or not lock.is_active(now):
         return False
-    FailureCounter.objects.filter(scope=Scope.IP, key=lock.key, browser="").update(
-        failures=0, window_started_at=None, locked_until=None, lock=None, last_lock_ended_at=now
-    )
+    iplimit.block_lift(lock.key)
     lock.ended_at, lock.ended_how, lock.ended_by = now, UnlockHow.MANUAL, actor
     lock.save(update_fields=["ended_at", "ended_how", "ended_by"])
     audit_record(

@@ -29,7 +29,6 @@ from signin.identity import identity_resolve
 from signin.lockout import Refusal
 from signin.models import Scope
 
-LOCK_SESSION_KEY = "signin.locked"
 STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
 
 
@@ -214,10 +213,8 @@ def lockout_response(
         refusal = refusal_check(identity=identity_resolve(typed=typed), ip=client_ip(request))
     if refusal is None or refusal.lock is None:
         return redirect("signin:login")
-    request.session[LOCK_SESSION_KEY] = {
-        "ref": refusal.lock.reference,
-        "username": refusal.identity.typed,
-    }
+    # Nothing is stored (no session for a client that is being refused): the page links to
+    # /accounts/locked/?ref=... to look again later.
     return _lock_page(request, refusal.lock, username=refusal.identity.typed)
 
 
@@ -230,16 +227,15 @@ def _locked_now(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def locked_view(request: HttpRequest) -> HttpResponse:
+    """/accounts/locked/?ref=LK-XXXXX: the lock page again, or "it has ended"; without a known
+    reference, the ways out in general."""
     from signin.selectors import lock_get
 
-    state = request.session.get(LOCK_SESSION_KEY)
-    lock = lock_get(reference=state.get("ref", "")) if isinstance(state, dict) else None
-    if lock is None:
-        return redirect("signin:login")
-    if not lock.is_active():
-        request.session.pop(LOCK_SESSION_KEY, None)
-        return render(request, "signin/unlocked.html", {"login_url": reverse("signin:login")})
-    return _lock_page(request, lock, username=state.get("username", ""))
+    lock = lock_get(reference=request.GET.get("ref", "")[:32])
+    if lock is not None and lock.is_active():
+        return _lock_page(request, lock, username="")
+    context = {"lock": lock, "login_url": reverse("signin:login"), "reset_url": _reset_url()}
+    return render(request, "signin/unlocked.html", context)
 
 
 def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
@@ -258,6 +254,7 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "reset_url": _reset_url(),
         "unlock_url": _url("tickets:unlock", "/tickets/unlock/") + "?" + urlencode(unlock_query),
         "login_url": reverse("signin:login"),
+        "again_url": reverse("signin:locked") + "?" + urlencode({"ref": lock.reference}),
     }
     response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     response["Retry-After"] = str(seconds)

@@ -66,10 +66,17 @@ def test_fifth_failure_locks_with_429_retry_after_and_the_lock_page(en, user, cl
     assert "Wait" in page
     assert '<html lang="en">' in page and "site-header" in page  # in the portal's layout
 
-    # The lock page stays reachable from the session while the lock lasts.
-    again = en.get("/accounts/locked/")
+    # The page links to itself by reference; nothing is stored for a refused client.
+    assert f'href="/accounts/locked/?ref={status.reference}"' in page
+    assert "sessionid" not in fifth.cookies
+    again = en.get("/accounts/locked/", {"ref": status.reference.lower()})
     assert again.status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert status.reference in again.content.decode()
+    clock.advance(minutes=31)
+    over = en.get("/accounts/locked/", {"ref": status.reference}).content.decode()
+    assert "The lock has ended" in over
+    general = en.get("/accounts/locked/", {"ref": "LK-22222"})
+    assert general.status_code == HTTPStatus.OK and "Locked out?" in general.content.decode()
 
 
 def test_refused_one_second_before_the_end_admitted_one_second_after(en, user, clock, received):

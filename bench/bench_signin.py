@@ -1,0 +1,262 @@
+"""Sign-in: what one sign-in costs next to the password hash it cannot avoid.
+
+Prints, in one run:
+- H, the time of one production hash (Argon2id 19 MiB, 2 passes, 1 lane: a verify);
+- a full sign-in (POST /accounts/login/ through Django with the right password, from a known
+  browser: lockout gate, hash, session, audit, records) p50/p95 as a ratio to H (target <= 1.10);
+- an attempt while locked (the 429 lock page) as a ratio to H (target <= 0.05);
+- sign-ins per second on one core (one process, one after the other; target >= 30);
+- sign-in p50 with 0, 100 000 and 1 000 000 stored attempts (axes' AccessAttempt rows,
+  bulk-inserted) and its ratio to the empty table (target <= 1.2).
+
+Standalone: the test settings with the production hasher, on a throwaway database (SQLite file, or
+PostgreSQL when DATABASE_URL is set). ``BENCH_SIGNIN_SIZES=0,100000`` picks other table sizes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+PRODUCTION_HASHERS = [
+    "accounts.hashers.PortalArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+PASSWORD = "correct horse battery staple"
+SIZES = [int(s) for s in os.environ.get("BENCH_SIGNIN_SIZES", "0,100000,1000000").split(",")]
+N = int(os.environ.get("BENCH_SIGNIN_N", "80"))
+LOGIN = "/accounts/login/"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def hash_time(n: int = 60) -> float:
+    from django.contrib.auth.hashers import get_hasher
+
+    hasher = get_hasher()
+    encoded = hasher.encode(PASSWORD, hasher.salt())
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        hasher.verify("not the password", encoded)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def signin_times(client: Client, username: str, n: int) -> list[float]:
+    """Sign in (timed) and out (not timed), n times, from one known browser."""
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.post(LOGIN, {"username": username, "password": PASSWORD})
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 302, response.status_code
+        client.post("/accounts/logout/")
+    return times
+
+
+def _request(cookies: dict, username: str, password: str):
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    request = RequestFactory().post(LOGIN, {"username": username, "password": password})
+    request.COOKIES.update(cookies)
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+    request.user = AnonymousUser()
+    return request
+
+
+def auth_signin_times(cookies: dict, username: str, n: int) -> list[float]:
+    """The sign-in logic itself: authenticate() (lockout gate, one hash) and what the login view
+    does next (login(): new session row, counters, audit, session record), without the HTTP
+    plumbing around it."""
+    from django.contrib.auth import authenticate
+
+    from signin import flow
+
+    times = []
+    for _ in range(n):
+        request = _request(cookies, username, PASSWORD)
+        started = time.perf_counter()
+        user = authenticate(request, username=username, password=PASSWORD)
+        assert flow.password_ok(request=request, user=user, next_url="/") is None
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def auth_locked_times(username: str, n: int) -> list[float]:
+    """authenticate() for a locked account: refused before hashing, audited."""
+    from django.contrib.auth import authenticate
+
+    times = []
+    for _ in range(n):
+        request = _request({}, username, "wrong password")
+        started = time.perf_counter()
+        assert authenticate(request, username=username, password="wrong password") is None
+        times.append(time.perf_counter() - started)
+        assert request.axes_locked_out
+    return times
+
+
+def locked_times(client: Client, username: str, n: int) -> list[float]:
+    for _ in range(5):
+        client.post(LOGIN, {"username": username, "password": "wrong password"})
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        response = client.post(LOGIN, {"username": username, "password": "wrong password"})
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 429, response.status_code
+    return times
+
+
+def fill_attempts(total: int, already: int) -> None:
+    """Bulk-insert stored attempts: many usernames, IPs and browsers over the retention window."""
+    from axes.models import AccessAttempt
+
+    rng = random.Random(already)
+    now = timezone.now()
+    batch = []
+    for i in range(already, total):
+        batch.append(
+            AccessAttempt(
+                username=f"stuffed{i}@example.com" if i % 3 else f"user{i % 50_000}",
+                ip_address=f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}",
+                user_agent=f"bench-agent/{i % 997}",
+                get_data="",
+                post_data="",
+                http_accept="*/*",
+                path_info=LOGIN,
+                failures_since_start=1 + i % 4,
+                attempt_time=now - timedelta(seconds=rng.randrange(90 * 86400)),
+            )
+        )
+        if len(batch) == 10_000:
+            AccessAttempt.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        AccessAttempt.objects.bulk_create(batch)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE axes_accessattempt")
+
+
+def main() -> int:
+    from tests.conftest import clear_cache
+    from tests.factories import UserFactory
+
+    sqlite_file = None
+    if connection.vendor == "sqlite":
+        sqlite_file = tempfile.mkstemp(prefix="bench-signin-", suffix=".sqlite3")[1]
+        connection.settings_dict["TEST"]["NAME"] = sqlite_file
+    else:
+        connection.settings_dict["TEST"]["NAME"] = f"test_bench_signin_{os.getpid()}"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    hashers = override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS)
+    hashers.enable()
+    from django.conf import settings
+
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    print(f"database: {connection.vendor}; cache: {cache}; {os.cpu_count()} cores")
+    try:
+        for name in ("bench.user", "locked.user"):
+            UserFactory(username=name, password=PASSWORD)
+        h = hash_time()
+        print(f"H (one production hash, Argon2id 19 MiB/2/1): {h * 1000:.2f} ms")
+
+        client = Client()
+        signin_times(client, "bench.user", 10)  # warm-up; the browser becomes known
+        cookies = {k: v.value for k, v in client.cookies.items() if k == "portal_kb"}
+        auth = auth_signin_times(cookies, "bench.user", N)
+        full = signin_times(client, "bench.user", N)
+        for label, times in (
+            ("sign-in logic (authenticate + login)", auth),
+            ("full request", full),
+        ):
+            p50, p95 = pct(times, 50), pct(times, 95)
+            print(
+                f"{label}, known browser: p50 {p50 * 1000:.2f} ms = {p50 / h:.3f} H, "
+                f"p95 {p95 * 1000:.2f} ms = {p95 / h:.3f} H (target p50 <= 1.10 H)"
+            )
+        new_browser = [signin_times(Client(), "bench.user", 1)[0] for _ in range(20)]
+        print(
+            f"  full request from a new browser (+ new sign-in notice): "
+            f"p50 {pct(new_browser, 50) * 1000:.2f} ms"
+        )
+
+        full_locked = locked_times(Client(), "locked.user", N)
+        auth_locked = auth_locked_times("locked.user", N)
+        for label, times in (
+            ("authenticate()", auth_locked),
+            ("full request, 429 page", full_locked),
+        ):
+            p50 = pct(times, 50)
+            print(
+                f"attempt while locked, {label}: p50 {p50 * 1000:.2f} ms = {p50 / h:.3f} H "
+                f"(target <= 0.05 H)"
+            )
+
+        for label, measure in (
+            ("sign-in logic", lambda: auth_signin_times(cookies, "bench.user", 1)),
+            ("full requests", lambda: signin_times(client, "bench.user", 1)),
+        ):
+            count, started = 0, time.perf_counter()
+            while time.perf_counter() - started < 4:
+                measure()
+                count += 1
+            rate = count / (time.perf_counter() - started)
+            print(
+                f"sign-ins per second on one core ({label}, one process): {rate:.1f} (target >= 30)"
+            )
+
+        stored = 0
+        base = None
+        for size in SIZES:
+            if size > stored:
+                started = time.perf_counter()
+                fill_attempts(size, stored)
+                took = time.perf_counter() - started
+                print(f"  (inserted {size - stored:,} attempts in {took:.0f} s)")
+                stored = size
+            signin_times(client, "bench.user", 5)
+            at_size = pct(signin_times(client, "bench.user", N // 2), 50)
+            base = base or at_size
+            print(
+                f"sign-in p50 with {size:>9,} stored attempts: {at_size * 1000:.2f} ms "
+                f"= {at_size / base:.2f}x the empty table (target <= 1.2x)"
+            )
+    finally:
+        hashers.disable()
+        clear_cache()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if sqlite_file:
+            Path(sqlite_file).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
