@@ -59,7 +59,9 @@ class TicketAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = CappedCountPaginator
     list_per_page = 50
-    ordering = [F("due_at").asc(nulls_last=True), "id"]
+    # Open requests by their next deadline, then everything else newest first: the order of the
+    # (due_at, -id) indexes, so a page reads 50 index entries however many requests exist.
+    ordering = [F("due_at").asc(nulls_last=True), "-id"]
     actions = ["claim_selected"]
     change_form_template = "admin/tickets/ticket/change_form.html"
 

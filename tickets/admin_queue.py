@@ -103,11 +103,7 @@ class SlaFilter(admin.SimpleListFilter):
         if value == "near":
             return queryset.filter(selectors.sla_near_q(now))
         if value == "ok":
-            return queryset.filter(
-                ~selectors.sla_breached_q(now) & ~selectors.sla_near_q(now),
-                status__in=OPEN_STATUSES,
-                due_at__isnull=False,
-            )
+            return queryset.filter(selectors.sla_ok_q(now))
         if value == "paused":
             return queryset.filter(status=TicketStatus.WAITING)
         return queryset
@@ -138,12 +134,10 @@ def search(queryset, term: str):
     if upper.startswith("UNL-"):
         return queryset.filter(reference__startswith=upper)
     if upper.startswith("LK-"):
-        from tickets.selectors import lock_keys_for_reference
-
-        return queryset.filter(
-            Q(lock_reference=upper) | Q(account_key__in=lock_keys_for_reference(reference=upper))
-        )
+        keys = selectors.lock_keys_for_reference(reference=upper)
+        return queryset.filter(Q(lock_reference=upper) | Q(account_key__in=keys))
     key = normalize_identifier(term)
-    return queryset.filter(
-        Q(account_key__startswith=key) | Q(username__startswith=key) | Q(user__email__iexact=key)
-    )
+    by_name = Q(account_key__startswith=key) | Q(username__startswith=key)
+    if "@" in key:
+        by_name |= Q(user_id__in=selectors.user_ids_for_email(email=key))
+    return queryset.filter(by_name)

@@ -136,6 +136,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_unlock_tickets",
+        db_index=False,  # the (assignee, due_at, -id) index below serves every lookup
     )
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -200,11 +201,12 @@ class Ticket(models.Model):
             ("approve_unlock", _("Can approve another agent's unlock of a privileged account")),
         ]
         indexes = [
-            models.Index(fields=["due_at", "id"], name="ticket_queue_due"),
-            models.Index(fields=["status", "due_at", "id"], name="ticket_status_due"),
+            # The queue's order (see TicketAdmin.ordering), alone and per status / assignee.
+            models.Index(fields=["due_at", "-id"], name="ticket_queue_due"),
+            models.Index(fields=["status", "due_at", "-id"], name="ticket_status_due"),
+            models.Index(fields=["assignee", "due_at", "-id"], name="ticket_assignee_due"),
             models.Index(fields=["created_at", "id"], name="ticket_created"),
             models.Index(fields=["user", "created_at"], name="ticket_user_time"),
-            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["lock_reference"], name="ticket_lock_ref"),
         ]
         constraints = [

@@ -87,13 +87,19 @@ def ticket_sla_state(*, ticket: Ticket, now: datetime | None = None) -> str:
     return SLA_OK
 
 
+# ``due_at`` is set exactly while a request is open and not waiting for the employee, so these
+# read one range of the queue's (due_at, id) index.
 def sla_breached_q(now: datetime) -> Q:
-    return Q(status__in=OPEN_STATUSES, due_at__lte=now)
+    return Q(due_at__lte=now)
 
 
 def sla_near_q(now: datetime) -> Q:
     warn = now + timedelta(minutes=conf.get("TICKETS_SLA_WARNING_MINUTES"))
-    return Q(status__in=OPEN_STATUSES, due_at__gt=now, due_at__lte=warn)
+    return Q(due_at__gt=now, due_at__lte=warn)
+
+
+def sla_ok_q(now: datetime) -> Q:
+    return Q(due_at__gt=now + timedelta(minutes=conf.get("TICKETS_SLA_WARNING_MINUTES")))
 
 
 # --- The agents' queue ------------------------------------------------------------------------
@@ -230,10 +236,26 @@ def ticket_lock_now(*, ticket: Ticket) -> Any:
     return lock_status(username=ticket.user.get_username() if ticket.user else ticket.username)
 
 
-def lock_keys_for_reference(*, reference: str) -> QuerySet:
-    """Account keys of the locks with this reference (subquery for the queue's search)."""
+def lock_keys_for_reference(*, reference: str) -> list[str]:
+    """Account keys of the locks with this reference (the queue's search by ``LK-...``)."""
     from signin.models import Lock, Scope
 
-    return Lock.objects.filter(
-        reference=reference, scope__in=[Scope.ACCOUNT, Scope.BROWSER]
-    ).values("key")
+    return list(
+        Lock.objects.filter(reference=reference, scope__in=[Scope.ACCOUNT, Scope.BROWSER])
+        .values_list("key", flat=True)
+        .distinct()[:10]
+    )
+
+
+def user_ids_for_email(*, email: str) -> QuerySet:
+    """Accounts with this email (subquery on the case-insensitive email index)."""
+    from django.db.models.functions import Lower
+
+    from accounts.models import User
+
+    return (
+        User.objects.exclude(email="")
+        .annotate(email_ci=Lower("email"))
+        .filter(email_ci=email.casefold())
+        .values("pk")
+    )

@@ -7,5 +7,5 @@ from tickets import views
 app_name = "tickets"
 urlpatterns = [
     path("unlock/", views.unlock_request, name="unlock"),
-    path("status/<str:token>/", views.status, name="status"),
+    path("status/<path:token>/", views.status, name="status"),
 ]

@@ -12,7 +12,7 @@ from django.test import Client
 from accounts.roles import HELPDESK_AGENTS
 from accounts.services import roles_sync
 from tests.conftest import SHANGHAI
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import StaffFactory, UserFactory, otp_force_login
 
 NONCE = re.compile(r'name="nonce" value="([^"]+)"')
 
@@ -43,14 +43,8 @@ def agent2(db):
 
 def admin_client_for(user) -> Client:
     """A browser signed in to the admin, second factor included (the admin demands TOTP)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    session = client.session
-    session["otp_device_id"] = device.persistent_id
-    session.save()
+    otp_force_login(client, user)
     return client
 
 
@@ -143,3 +137,13 @@ def last_code(channel: str = "email") -> str:
 
     body = mail.outbox[-1].body if channel == "email" else sms.outbox[-1].body
     return re.search(r"\b(\d{6})\b", body).group(1)
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    """Assertions read English; the Chinese pages and messages are checked explicitly."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

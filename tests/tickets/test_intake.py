@@ -223,3 +223,50 @@ def test_an_event_and_an_audit_row_record_the_filing(filed):
     assert row.user == ticket.user
     assert row.data["reference"] == ticket.reference
     assert row.ip == "127.0.0.1"
+
+
+# --- During maintenance -------------------------------------------------------------------------
+@pytest.fixture
+def maintenance(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notices.models import Severity
+    from notices.services import notice_create
+
+    now = timezone.now()
+    return notice_create(
+        actor=None,
+        title_zh="CRM 升级",
+        title_en="CRM upgrade",
+        severity=Severity.WARNING,  # disruptive: the form asks about it
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+    )
+
+
+def test_during_maintenance_the_form_first_asks_about_it(client, maintenance, employee):
+    page = client.get("/tickets/unlock/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Is your problem this maintenance?" in page
+    assert "CRM upgrade" in page
+    nonce = form_nonce(client)
+    unanswered = client.post("/tickets/unlock/", form_data(nonce), HTTP_ACCEPT_LANGUAGE="en")
+    assert unanswered.status_code == HTTPStatus.BAD_REQUEST
+    assert "whether your problem is the maintenance" in unanswered.content.decode()
+    it_is = client.post("/tickets/unlock/", form_data(nonce, maintenance_answer="maintenance"))
+    assert it_is.status_code == HTTPStatus.OK
+    assert "No request needed" in it_is.content.decode() or "无需" in it_is.content.decode()
+    assert Ticket.objects.count() == 0
+    it_is_not = client.post("/tickets/unlock/", form_data(nonce, maintenance_answer="other"))
+    assert it_is_not.status_code == HTTPStatus.FOUND
+    assert Ticket.objects.get().not_maintenance is True
+
+
+def test_the_agent_sees_the_overlapping_notice(agent_client, maintenance, employee):
+    from tests.tickets.conftest import new_ticket
+
+    ticket = new_ticket("zhang.wei", not_maintenance=True)
+    page = agent_client.get(f"/admin/tickets/ticket/{ticket.pk}/change/").content.decode()
+    assert "CRM" in page
+    assert "the employee said this is something else" in page
