@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "schedule": 30.0,
     "options": {"expires": 25},
 }
+CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"] = {
+    "task": "tickets.reconcile_locks",
+    "schedule": 300.0,
+}
 
 # --- Passwords and authentication -----------------------------------------------------------
 PASSWORD_HASHERS = [

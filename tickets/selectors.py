@@ -123,6 +123,30 @@ def queue_queryset(*, now: datetime | None = None) -> QuerySet[Ticket]:
     )
 
 
+def tickets_with_lock_ended(*, now: datetime | None = None, grace_seconds: int = 120) -> QuerySet:
+    """(ticket id, how) of open requests whose account lock was recorded as ended (at least
+    ``grace_seconds`` ago, so the signal had its chance) after they were filed, and that have no
+    lock in force now: what ``tickets_reconcile_locks`` resolves."""
+    from signin.models import Lock, Scope
+
+    now = now or timezone.now()
+    ended = Lock.objects.filter(
+        scope=Scope.ACCOUNT,
+        key=OuterRef("account_key"),
+        ended_at__isnull=False,
+        ended_at__gte=OuterRef("created_at"),
+        ended_at__lte=now - timedelta(seconds=grace_seconds),
+    ).order_by("-ended_at")
+    active = _active_account_locks(now).filter(key=OuterRef("account_key"))
+    return (
+        Ticket.objects.filter(status__in=OPEN_STATUSES)
+        .annotate(ended_how=Subquery(ended.values("ended_how")[:1]), locked=Exists(active))
+        .filter(ended_how__isnull=False, locked=False)
+        .order_by("id")
+        .values_list("id", "ended_how")
+    )
+
+
 def locked_now_q(*, now: datetime | None = None) -> Q:
     now = now or timezone.now()
     return Q(Exists(_active_account_locks(now).filter(key=OuterRef("account_key"))))

@@ -10,3 +10,11 @@ def ticket_notify_received_task(ticket_id: int) -> bool:
     from tickets.services import ticket_notify_received
 
     return ticket_notify_received(ticket_id=ticket_id)
+
+
+@shared_task(name="tickets.reconcile_locks", acks_late=True, ignore_result=True)
+def tickets_reconcile_locks_task() -> int:
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"])."""
+    from tickets.services import tickets_reconcile_locks
+
+    return tickets_reconcile_locks()

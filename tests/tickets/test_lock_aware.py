@@ -134,3 +134,42 @@ def test_a_manual_unlock_elsewhere_resolves_the_other_requests(
     for ticket in (first, second):
         ticket.refresh_from_db()
         assert ticket.resolution == Resolution.UNLOCKED_ELSEWHERE
+
+
+def test_a_lost_unlock_signal_is_caught_by_the_periodic_reconcile(
+    locked, clock, agent, django_capture_on_commit_callbacks
+):
+    from signin import signals
+    from tickets import receivers
+    from tickets.services import tickets_reconcile_locks
+
+    ticket = new_ticket("zhang.wei")
+    signals.account_unlocked.disconnect(dispatch_uid="tickets.unlocked")  # the signal is lost
+    try:
+        _expire(clock, django_capture_on_commit_callbacks, locked)
+    finally:
+        signals.account_unlocked.connect(
+            receivers.on_account_unlocked, dispatch_uid="tickets.unlocked"
+        )
+    ticket.refresh_from_db()
+    assert ticket.status == S.NEW
+    assert tickets_reconcile_locks() == 0  # the signal still has its grace period
+    clock.advance(minutes=3)
+    assert tickets_reconcile_locks() == 1
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolution) == (S.RESOLVED, Resolution.LOCK_EXPIRED)
+    assert tickets_reconcile_locks() == 0  # idempotent
+
+
+def test_reconcile_leaves_requests_filed_after_the_lock_ended(
+    locked, clock, django_capture_on_commit_callbacks
+):
+    from tickets.services import tickets_reconcile_locks
+
+    _expire(clock, django_capture_on_commit_callbacks, locked)
+    clock.advance(minutes=1)
+    ticket = new_ticket("zhang.wei")  # still thinks it is locked
+    clock.advance(minutes=10)
+    assert tickets_reconcile_locks() == 0
+    ticket.refresh_from_db()
+    assert ticket.status == S.NEW

@@ -15,7 +15,11 @@ from tickets.services.access import (
     ticket_verify_check,
     ticket_verify_send,
 )
-from tickets.services.automatic import tickets_auto_resolve, tickets_relock
+from tickets.services.automatic import (
+    tickets_auto_resolve,
+    tickets_reconcile_locks,
+    tickets_relock,
+)
 from tickets.services.intake import (
     Filed,
     form_nonce_new,
@@ -56,6 +60,7 @@ __all__ = [
     "ticket_verify_check",
     "ticket_verify_send",
     "tickets_auto_resolve",
+    "tickets_reconcile_locks",
     "tickets_relock",
     "token_hash",
 ]

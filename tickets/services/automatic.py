@@ -32,23 +32,49 @@ HOW_TO_RESOLUTION = {
 @transaction.atomic
 def tickets_auto_resolve(*, username: str, user: Any = None, how: str) -> int:
     """Resolve the account's open requests because its lock ended (``how``). Returns how many."""
-    resolution = HOW_TO_RESOLUTION.get(how)
-    if resolution is None:
+    if how not in HOW_TO_RESOLUTION:
         return 0
-    tickets = list(
+    tickets = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(c.account_q(user=user, username=username), status__in=OPEN_STATUSES)
         .order_by("id")
     )
+    return _resolve(list(tickets), how=how)
+
+
+def tickets_reconcile_locks(*, now: datetime | None = None, batch: int = 200) -> int:
+    """The periodic safety net for a lost ``account_unlocked`` signal (a worker that died between
+    the sign-in app's commit and our receiver): an open request whose account's lock was
+    recorded as ended after the request was filed, with no lock in force now, is resolved as the
+    signal would have. Idempotent. Returns how many were resolved."""
+    from tickets.selectors import tickets_with_lock_ended
+
+    done = 0
+    for ticket_id, how in list(tickets_with_lock_ended(now=now)[:batch]):
+        with transaction.atomic():
+            ticket = (
+                Ticket.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .filter(pk=ticket_id, status__in=OPEN_STATUSES)
+                .first()
+            )
+            done += _resolve([ticket] if ticket else [], how=how, data={"reconciled": True})
+    return done
+
+
+def _resolve(tickets: list[Ticket], *, how: str, data: dict | None = None) -> int:
+    resolution = HOW_TO_RESOLUTION.get(how)
+    if resolution is None:
+        return 0
     for ticket in tickets:
         ticket.resolution = resolution
         ticket.unlock_requested_by = None
         ticket.unlock_requested_at = None
-        c.set_status(ticket, S.RESOLVED, data={"automatic": True, "how": how})
+        c.set_status(ticket, S.RESOLVED, data={"automatic": True, "how": how, **(data or {})})
         c.record(ticket, EventKind.LOCK, data={"unlocked": how})
         notify.update(ticket, event="auto_resolved")
-        c.audit("auto_resolved", ticket, data={"how": how})
+        c.audit("auto_resolved", ticket, data={"how": how, **(data or {})})
     return len(tickets)
 
 
