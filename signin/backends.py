@@ -19,6 +19,7 @@ from portal.net import client_ip
 from signin import browsers
 from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve
 from signin.lockout import Refused, attempt_begin
+from signin.services import refusal_record
 
 MAX_PASSWORD_LENGTH = 4096
 
@@ -32,6 +33,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         request.signin_reason = ""
         request.signin_finalized = False
         request.signin_unreleased = None
+        request.signin_refusal_recorded = False
         if username is None or password is None:
             return None
         if len(str(username)) > 4 * MAX_IDENTIFIER_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
@@ -48,6 +50,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
                 ip=client_ip(request),
                 browser=browsers.known_browser_id(request, identity.user),
                 door=door_of(request),
+                on_refused=lambda refusal: refusal_record(request=request, refusal=refusal),
             )
         except Refused as refused:
             request.signin_refusal = refused.refusal

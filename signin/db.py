@@ -19,11 +19,29 @@ from django.db import connection, transaction
 from signin import conf
 
 
-@contextmanager
-def bookkeeping() -> Iterator[None]:
-    outermost = not connection.in_atomic_block
-    with transaction.atomic():
-        if outermost and connection.vendor == "postgresql" and conf.get("SIGNIN_ASYNC_COMMIT"):
+class Bookkeeping:
+    def __init__(self, outermost: bool) -> None:
+        self._pending = (
+            outermost
+            and connection.vendor == "postgresql"
+            and bool(conf.get("SIGNIN_ASYNC_COMMIT"))
+        )
+
+    def writes(self) -> None:
+        """Call before the first write of a transaction opened with ``lazy=True``."""
+        if self._pending:
+            self._pending = False
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
+
+
+@contextmanager
+def bookkeeping(*, lazy: bool = False) -> Iterator[Bookkeeping]:
+    """Nested in another transaction it adds no savepoint: bookkeeping never raises on purpose,
+    and an unexpected error fails the whole sign-in anyway."""
+    outermost = not connection.in_atomic_block
+    state = Bookkeeping(outermost=outermost)
+    with transaction.atomic(savepoint=outermost):
+        if not lazy:
+            state.writes()
+        yield state

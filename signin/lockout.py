@@ -17,6 +17,7 @@ dies between counting and finishing stays counted as a failure, which errs on th
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -104,32 +105,44 @@ def _lock_by_reference(reference: str | None) -> Lock | None:
 
 # --- Counting -------------------------------------------------------------------------------
 def attempt_begin(
-    *, identity: Identity, ip: str | None, browser: str = "", door: str = "site"
+    *,
+    identity: Identity,
+    ip: str | None,
+    browser: str = "",
+    door: str = "site",
+    on_refused: Callable[[Refusal], None] | None = None,
 ) -> Attempt:
-    """Count one attempt before its check runs, or raise ``Refused`` (nothing is counted then).
+    """Count one attempt before its check runs, or raise ``Refused`` (nothing is counted then;
+    ``on_refused`` runs first, inside the same transaction, to record the refusal).
 
     A known browser (``browser``) is counted on its own counter and is not stopped by the IP
-    block; the IP still counts its failures.
+    block; the IP still counts its failures. The account is checked first, so an attempt on a
+    locked account costs one row read and the refusal's record, nothing else.
     """
     now = timezone.now()
-    ip_count = iplimit.IpCount(0, 0, None)
-    if iplimit.counted(ip):
-        ip_count = iplimit.count(ip, stop_at_limit=not browser)
-        if not ip_count.number:
-            lock = _lock_by_reference(ip_count.reference)
-            raise Refused(Refusal(identity=identity, scope=Scope.IP, lock=lock))
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    try:
-        with bookkeeping():
-            row = _row_for_update(scope, identity.key, browser)
-            _roll(row, now)
-            if row.locked_until or row.failures >= conf.failure_limit():
-                raise Refused(Refusal(identity=identity, scope=scope, lock=row.lock))
+    refusal = None
+    ip_count = iplimit.IpCount(0, 0, None)
+    with bookkeeping(lazy=True) as tx:
+        row = _row_for_update(scope, identity.key, browser)
+        if _roll(row, now):
+            tx.writes()
+            row.save(update_fields=ROLL_FIELDS)
+        if row.locked_until or row.failures >= conf.failure_limit():
+            refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
+        elif iplimit.counted(ip):
+            ip_count = iplimit.count(ip, stop_at_limit=not browser)
+            if not ip_count.number:
+                lock = _lock_by_reference(ip_count.reference)
+                refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
+        tx.writes()
+        if refusal is not None:
+            if on_refused is not None:
+                on_refused(refusal)
+        else:
             _count(row, now)
-    except Refused:
-        if ip_count.number:
-            iplimit.give_back(ip, ip_count.bucket)
-        raise
+    if refusal is not None:
+        raise Refused(refusal)
     return Attempt(
         identity=identity,
         browser=browser,
@@ -226,22 +239,25 @@ def _row_for_update(scope: str, key: str, browser: str) -> FailureCounter:
         return queryset.get(scope=scope, key=key, browser=browser)
 
 
-def _roll(row: FailureCounter, now: datetime) -> None:
+ROLL_FIELDS = ["locked_until", "lock", "failures", "window_started_at"]
+
+
+def _roll(row: FailureCounter, now: datetime) -> bool:
     """Bring a row up to date: a lock that ran out ends the run; a run with no failure for the
-    cool-off starts again."""
+    cool-off starts again. Returns whether the row changed (the caller saves it)."""
     if row.locked_until is not None:
         if row.locked_until > now:
-            return
+            return False
         row.locked_until = None
         row.lock = None
         row.failures = 0
         row.window_started_at = None
-        row.save(update_fields=["locked_until", "lock", "failures", "window_started_at"])
-        return
-    anchor = row.last_failure_at
-    if row.failures and anchor is not None and anchor <= now - conf.cooloff():
+        return True
+    if row.failures and row.last_failure_at and row.last_failure_at <= now - conf.cooloff():
         row.failures = 0
         row.window_started_at = None
+        return True
+    return False
 
 
 def _count(row: FailureCounter, now: datetime) -> None:

@@ -61,7 +61,8 @@ def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
     reason = getattr(request, "signin_reason", "") or "bad_password"
     identity = getattr(request, "signin_identity", None) or identity_resolve(typed=typed)
     if refusal is not None:
-        _audit_refused(request=request, refusal=refusal)
+        if not getattr(request, "signin_refusal_recorded", False):
+            refusal_record(request=request, refusal=refusal)
         return
     if attempt is None:
         if reason == "bad_input" or not identity.key:
@@ -77,7 +78,7 @@ def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
                 browser=browsers.known_browser_id(request, identity.user),
             )
         except Refused as refused:
-            _audit_refused(request=request, refusal=refused.refusal)
+            refusal_record(request=request, refusal=refused.refusal)
             if refused.refusal.lock is not None:
                 _refuse(request, refused.refusal)
             return
@@ -97,7 +98,9 @@ def _refuse(request: HttpRequest, refusal: Refusal) -> None:
     request.axes_locked_out = True
 
 
-def _audit_refused(*, request: HttpRequest, refusal: Refusal) -> None:
+def refusal_record(*, request: HttpRequest, refusal: Refusal) -> None:
+    """Audit an attempt refused unchecked (locked, or the limit's last attempts in flight)."""
+    request.signin_refusal_recorded = True
     identity = refusal.identity
     audit_record(
         event="signin.refused",
