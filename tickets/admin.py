@@ -27,17 +27,9 @@ from tickets.admin_queue import (
     search,
 )
 from tickets.errors import TicketError
+from tickets.labels import SLA_LABELS
 from tickets.models import Ticket
 from tickets.services import ticket_claim
-
-SLA_LABELS = {
-    selectors.SLA_BREACHED: _("breached"),
-    selectors.SLA_NEAR: _("near breach"),
-    selectors.SLA_OK: _("on time"),
-    selectors.SLA_PAUSED: _("paused"),
-    selectors.SLA_MET: _("met"),
-    selectors.SLA_MISSED: _("missed"),
-}
 
 
 @admin.register(Ticket)
@@ -57,6 +49,7 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["reference"]  # shows the search box; ``get_search_results`` does the work
     search_help_text = _("Reference (UNL-...), lock reference (LK-...) or username / email.")
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # facet counts would count the whole table
     paginator = CappedCountPaginator
     list_per_page = 50
     # Open requests by their next deadline, then everything else newest first: the order of the
@@ -184,7 +177,6 @@ class TicketAdmin(admin.ModelAdmin):
             **admin_actions.page_context(request, ticket, self),
             "opts": self.opts,
             "title": ticket.reference,
-            "subtitle": ticket.get_status_display(),
             "original": ticket,
             "has_view_permission": True,
         }

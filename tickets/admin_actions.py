@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tickets import selectors, services
+from tickets import conf, selectors, services
 from tickets.errors import TicketError
 from tickets.forms import (
     AssignForm,
@@ -26,6 +26,7 @@ from tickets.forms import (
     TextForm,
     UnlockForm,
 )
+from tickets.labels import SLA_LABELS
 from tickets.models import Ticket
 
 
@@ -178,6 +179,7 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
     active = ticket.status in ("new", "in_progress", "waiting")
     known = ticket.user_id is not None
     own = ticket.user_id == user.pk
+    sla_state = selectors.ticket_sla_state(ticket=ticket)
     allowed = {
         "claim": can_change and active and ticket.assignee_id != user.pk,
         "assign": can_change and active,
@@ -202,16 +204,10 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         "events": ticket.events.select_related("actor").order_by("created_at", "id"),
         "timeline": selectors.account_timeline(ticket=ticket),
         "lock": selectors.ticket_lock_now(ticket=ticket),
-        "sla_state": selectors.ticket_sla_state(ticket=ticket),
+        "sla_state": sla_state,
+        "sla_label": SLA_LABELS[sla_state],
+        "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH"),
         "other_open": list(selectors.open_tickets_for_account(ticket=ticket)[:10]),
         "allowed": allowed,
-        "forms": {
-            "assign": AssignForm(),
-            "channel": ChannelForm(),
-            "code": CodeForm(),
-            "unlock": UnlockForm(),
-            "text": TextForm(),
-            "required_text": RequiredTextForm(),
-            "message": MessageForm(),
-        },
+        "forms": {"assign": AssignForm(), "code": CodeForm(), "message": MessageForm()},
     }

@@ -93,7 +93,6 @@ class UnlockRequestForm(forms.Form):
     description = LongTextField(
         label=_("Anything else the helpdesk should know?"),
         required=False,
-        help_text=_("Never write your password here: nobody at the helpdesk will ask for it."),
     )
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -109,7 +108,12 @@ class UnlockRequestForm(forms.Form):
     )
 
     def __init__(self, *args, maintenance: bool = False, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.fields["description"].help_text = _(
+            "Up to %(limit)s characters. Never write your password here: nobody at the helpdesk "
+            "will ask for it."
+        ) % {"limit": _text_max()}
         self.asks_maintenance = maintenance
         if maintenance:
             self.fields["maintenance_answer"].required = True
@@ -153,6 +157,10 @@ class UnlockRequestForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     body = LongTextField(
         label=_("Add a message for the helpdesk"),
         help_text=_("Never write your password here."),

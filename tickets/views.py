@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -32,6 +32,9 @@ SESSION_NONCES = "tickets_form_nonces"  # nonces of forms shown to this browser
 SESSION_USED = "tickets_used_nonces"  # nonces already turned into a request
 SESSION_JUST_FILED = "tickets_just_filed"
 KEEP_NONCES = 10
+ENCODING_REFUSED = gettext_lazy(
+    "The form arrived in a text encoding we cannot read. Please type it again."
+)
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -85,14 +88,6 @@ def _body_is_utf8(request: HttpRequest) -> bool:
     return True
 
 
-def _encoding_refused(request: HttpRequest, template: str, context: dict) -> HttpResponse:
-    messages.error(
-        request,
-        _("The form arrived in a text encoding we cannot read. Please type it again."),
-    )
-    return render(request, template, context, status=HTTPStatus.BAD_REQUEST)
-
-
 def _wait_text(seconds: int) -> str:
     minutes = max(1, (seconds + 59) // 60)
     return _(
@@ -109,12 +104,8 @@ def unlock_request(request: HttpRequest) -> HttpResponse:
         form = UnlockRequestForm(
             initial={"nonce": _nonce_issue(request)}, maintenance=bool(notices)
         )
-        context = {
-            "form": form,
-            "notices": notices,
-            "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH"),
-        }
-        return _encoding_refused(request, "tickets/unlock.html", context)
+        messages.error(request, ENCODING_REFUSED)
+        return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
     if request.method == "POST":
         return _submit(request, notices)
     form = UnlockRequestForm(
@@ -132,7 +123,7 @@ def _form_page(request, form, notices, status: int = HTTPStatus.OK) -> HttpRespo
     return render(
         request,
         "tickets/unlock.html",
-        {"form": form, "notices": notices, "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH")},
+        {"form": form, "notices": notices},
         status=status,
     )
 
@@ -221,10 +212,7 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     code = HTTPStatus.OK
     if request.method == "POST" and not _body_is_utf8(request):
         reply_form, code = ReplyForm(), HTTPStatus.BAD_REQUEST
-        messages.error(
-            request,
-            _("The form arrived in a text encoding we cannot read. Please type it again."),
-        )
+        messages.error(request, ENCODING_REFUSED)
     elif request.method == "POST":
         reply_form, code = _reply(request, ticket)
         if code == HTTPStatus.FOUND:

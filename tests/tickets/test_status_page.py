@@ -134,3 +134,16 @@ def test_status_page_in_chinese(client, filed):
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert ticket.reference in page
     assert "已收到" in page
+
+
+def test_a_non_utf8_reply_is_refused(client, filed):
+    ticket, url = filed
+    response = client.post(
+        url,
+        b"body=%FF%FEabc",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "encoding we cannot read" in response.content.decode()
+    assert not ticket.events.filter(kind=EventKind.REPLY).exists()
