@@ -50,18 +50,6 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
-def second_step_devices(user) -> list:
-    """The user's confirmed TOTP devices and backup-code sets (other django-otp devices, such as
-    the email/SMS code devices of the reset flow, are not a second factor here)."""
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    devices: list = []
-    for model in (TOTPDevice, StaticDevice):
-        devices.extend(model.objects.devices_for_user(user, confirmed=True))
-    return devices
-
-
 def has_second_step(user) -> bool:
     """Does the user have a confirmed TOTP device or backup-code set? (One query, on every
     sign-in, so written out.)"""
@@ -185,13 +173,11 @@ def code_check(*, request: HttpRequest, pending: Pending, code: str):
 
 
 def _verify(*, user, code: str):
+    from accounts.twostep import second_factor_match
+
     with transaction.atomic():
-        for device in second_step_devices(user):
-            device = type(device).objects.select_for_update().get(pk=device.pk)
-            allowed, _info = device.verify_is_allowed()
-            if allowed and device.verify_token(code):
-                return device
-    return None
+        device, _throttled = second_factor_match(user=user, token=code)
+    return device
 
 
 def complete(*, request: HttpRequest, user, device=None) -> None:

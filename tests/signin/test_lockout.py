@@ -227,3 +227,18 @@ def test_lock_signal_and_audit(en, user, received, django_capture_on_commit_call
     locked = AuditEvent.objects.get(event="signin.locked")
     assert locked.data["reference"] == lock.reference
     assert lock.sources[0]["ip"] == "127.0.0.1" and lock.sources[0]["failures"] == 5
+
+
+def test_pages_in_simplified_chinese(user, django_capture_on_commit_callbacks):
+    from django.core import mail
+    from django.test import Client
+
+    zh = Client(HTTP_ACCEPT_LANGUAGE="zh-CN,zh;q=0.9")
+    responses = fail(zh, "zhang.wei", 3)
+    page = responses[2].content.decode()
+    assert "用户名或密码不正确。" in page and "还可尝试 2 次，之后登录将被锁定 30 分钟。" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        locked = fail(zh, "zhang.wei", 2)[-1]
+    page = locked.content.decode()
+    assert "该账号暂时被锁定" in page and "立即重置密码" in page and "还有 30 分钟" in page
+    assert "锁定" in mail.outbox[0].subject  # the owner's language (zh-hans by default)
