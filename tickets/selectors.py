@@ -171,7 +171,17 @@ def agents() -> QuerySet:
 
 
 # --- The account timeline on the ticket page --------------------------------------------------
-TIMELINE_PREFIXES = ("signin.", "reset.", "code.", "account.", "messaging.", "axes.")
+TIMELINE_PREFIXES = (
+    "signin.",
+    "reset.",
+    "code.",
+    "account.",
+    "contact.",
+    "twostep.",
+    "messaging.",
+)
+# A recovery contact changed shortly before a request: the code may reach whoever changed it.
+RISKY_EVENTS = ("contact.changed", "twostep.disabled", "twostep.removed")
 
 
 @dataclass
@@ -181,6 +191,11 @@ class AccountTimeline:
     earlier_tickets: list = field(default_factory=list)
     notices: list = field(default_factory=list)
     since: datetime | None = None
+
+    @property
+    def risky(self) -> list:
+        """Recent changes that make a code sent to the account's contacts weaker proof."""
+        return [a for a in self.audit if a.event in RISKY_EVENTS]
 
 
 def account_timeline(*, ticket: Ticket, now: datetime | None = None) -> AccountTimeline:

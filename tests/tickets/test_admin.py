@@ -263,3 +263,12 @@ def test_employees_are_sent_to_the_admin_login(client, employee):
     response = client.get(QUEUE)
     assert response.status_code == HTTPStatus.FOUND
     assert "/admin/login/" in response["Location"]
+
+
+def test_a_recent_contact_change_is_flagged_before_verifying(agent_client, employee):
+    from audit.services import audit_record
+
+    audit_record(event="contact.changed", user=employee, subject=employee.username)
+    ticket = new_ticket("zhang.wei")
+    page = agent_client.get(f"{QUEUE}{ticket.pk}/change/").content.decode()
+    assert "Careful: contact.changed" in page
