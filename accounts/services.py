@@ -278,22 +278,25 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
 
 @transaction.atomic
 def reset_block_lift(*, block, actor: User, request: HttpRequest | None = None) -> bool:
-    """An agent lifts a self-service reset block (after checking the caller). False if the block
-    was no longer active."""
+    """An agent lifts a self-service reset pause (after checking the caller): this block and,
+    for an account, every other active block of that account (on what was typed). False if the
+    block was no longer active."""
     block = ResetBlock.objects.select_for_update().get(pk=block.pk)
     now = timezone.now()
     if not block.is_active(now):
         return False
-    block.lifted_at = now
-    block.lifted_by = actor
-    block.save(update_fields=["lifted_at", "lifted_by"])
+    blocks = ResetBlock.objects.filter(pk=block.pk)
+    if block.user_id:
+        blocks = ResetBlock.objects.filter(user=block.user, lifted_at__isnull=True, until__gt=now)
+    lifted = list(blocks.values_list("pk", flat=True))
+    blocks.update(lifted_at=now, lifted_by=actor)
     audit_record(
         event="reset.block_lifted",
         request=request,
         actor=actor,
         user=block.user,
         subject=block.user.get_username() if block.user else "",
-        data={"block": block.pk},
+        data={"blocks": lifted},
     )
     return True
 

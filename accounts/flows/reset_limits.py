@@ -120,7 +120,7 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     limit = conf.get("RESET_BLOCK_AFTER_FAILURES")
     # Two streaks whatever matched (the second one, without an account, only keeps the work and
     # its timing the same; it never blocks anything).
-    keys = [(block_key_typed(flow.identifier_key), None, True)]
+    keys = [(block_key_typed(flow.identifier_key), flow.user, True)]
     if flow.user_id:
         keys.append((block_key_account(flow.user_id), flow.user, True))
     else:
@@ -143,7 +143,12 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
 
 
 def block_create(*, key: str, user: User | None, failures: int, request) -> ResetBlock:
+    """Pause self-service reset for ``key``. The account's owner hears of it once per pause (a
+    block on what was typed and one on the account often start together)."""
     now = timezone.now()
+    already_told = user is not None and (
+        ResetBlock.objects.filter(user=user, lifted_at__isnull=True, until__gt=now).exists()
+    )
     block = ResetBlock.objects.create(
         key=key,
         user=user,
@@ -159,7 +164,7 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
         subject=user.get_username() if user else "",
         data={"block": block.pk, "kind": key.split(":", 1)[0], "failures": failures},
     )
-    if user is not None:
+    if user is not None and not already_told:
         from messaging.services import messaging_notify_user
 
         messaging_notify_user(

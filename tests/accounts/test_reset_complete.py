@@ -166,3 +166,18 @@ def test_a_backup_code_also_passes_the_second_step(browser, clock):
     _to_new_password(browser)
     assert browser.second("ABCD 2345").url == NEW
     assert not StaticToken.objects.exists()  # used up
+
+
+def test_a_signed_in_browser_resetting_its_own_password_ends_signed_out(user, browser, clock):
+    browser.client.force_login(user)
+    UserSession.objects.create(
+        user=user,
+        session_key=browser.client.session.session_key,
+        created_at=clock.now(),
+        last_seen_at=clock.now(),
+    )
+    _to_new_password(browser)
+    response = browser.new_password()
+    assert response.status_code == HTTPStatus.FOUND and response.url == "/accounts/login/"
+    assert SESSION_KEY not in browser.client.session
+    assert browser.client.get("/account/").status_code == HTTPStatus.FOUND
