@@ -14,8 +14,8 @@ rules hold the same on Redis, the database cache and in tests with a fake clock.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -24,6 +24,7 @@ from django.utils import timezone
 from signin import conf
 
 PREFIX = "signin:ip:"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class IpCount:
     number: int  # failures of the IP in the window, this one included; 0 when not counted
     bucket: int  # where it was counted (to give it back)
     reference: str | None  # the IP's current block
+    refused: bool = False  # blocked, or the limit's last attempts are in flight
 
 
 def counted(ip: str | None) -> bool:
@@ -67,7 +69,13 @@ def _active_reference(value) -> str | None:
 
 def block_reference(ip: str | None) -> str | None:
     """The reference of the IP's current block, if any."""
-    return _active_reference(cache.get(_block_key(ip))) if counted(ip) else None
+    if not counted(ip):
+        return None
+    try:
+        return _active_reference(cache.get(_block_key(ip)))
+    except Exception:
+        logger.exception("signin: the per-IP limit is unavailable (cache error)")
+        return None
 
 
 def failures(ip: str | None) -> int:
@@ -80,13 +88,25 @@ def failures(ip: str | None) -> int:
 
 def count(ip: str, *, stop_at_limit: bool) -> IpCount:
     """Count one failure in advance. When the IP is blocked, or (``stop_at_limit``) when the
-    count would pass the limit, nothing is counted and ``number`` is 0."""
+    count would pass the limit, nothing is counted and the result is ``refused``.
+
+    If the cache is down, the IP is not counted (logged): the account counters, in the
+    database, still hold, and nobody is shut out by a cache outage.
+    """
+    try:
+        return _count(ip, stop_at_limit=stop_at_limit)
+    except Exception:
+        logger.exception("signin: the per-IP limit is unavailable (cache error); not counted")
+        return IpCount(0, 0, None)
+
+
+def _count(ip: str, *, stop_at_limit: bool) -> IpCount:
     bucket = _bucket()
     current, previous, block = _count_key(ip, bucket), _count_key(ip, bucket - 1), _block_key(ip)
     values = cache.get_many([current, previous, block])
     reference = _active_reference(values.get(block))
     if reference and stop_at_limit:
-        return IpCount(0, bucket, reference)
+        return IpCount(0, bucket, reference, refused=True)
     if current not in values:
         cache.add(current, 0, timeout=2 * _window() + 60)
     try:
@@ -97,13 +117,17 @@ def count(ip: str, *, stop_at_limit: bool) -> IpCount:
     number += int(values.get(previous) or 0)
     if stop_at_limit and number > conf.ip_failure_limit():
         give_back(ip, bucket)
-        return IpCount(0, bucket, reference)
+        return IpCount(0, bucket, reference, refused=True)
     return IpCount(number, bucket, reference)
 
 
 def give_back(ip: str, bucket: int) -> None:
-    with contextlib.suppress(ValueError):  # already gone: nothing left to give back
+    try:
         cache.decr(_count_key(ip, bucket))
+    except ValueError:
+        pass  # already gone: nothing left to give back
+    except Exception:
+        logger.exception("signin: could not give back an IP count (cache error)")
 
 
 def block_claim(ip: str, *, reference: str, until) -> bool:

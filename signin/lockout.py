@@ -132,7 +132,7 @@ def attempt_begin(
             refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
         elif iplimit.counted(ip):
             ip_count = iplimit.count(ip, stop_at_limit=not browser)
-            if not ip_count.number:
+            if ip_count.refused:
                 lock = _lock_by_reference(ip_count.reference)
                 refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
         tx.writes()

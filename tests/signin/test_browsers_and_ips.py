@@ -141,3 +141,18 @@ def test_a_forged_x_forwarded_for_is_counted_against_the_real_client(settings, u
     )
     assert other.status_code == HTTPStatus.OK
     assert lock_status(username="zhang.wei").failures == 1
+
+
+def test_a_cache_outage_skips_the_ip_limit_but_never_the_account_lock(user, monkeypatch, caplog):
+    from django.core.cache import cache
+
+    def down(*args, **kwargs):
+        raise ConnectionError("cache down")
+
+    monkeypatch.setattr(cache, "get_many", down)
+    monkeypatch.setattr(cache, "get", down)
+    client = browser()
+    assert sign_in(client, "zhang.wei").status_code == HTTPStatus.FOUND
+    client.post("/accounts/logout/")
+    assert fail(browser(), "zhang.wei", 5)[-1].status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert "per-IP limit is unavailable" in caplog.text
