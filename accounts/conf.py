@@ -28,7 +28,6 @@ DEFAULTS = {
     "CONTACT_PROMPT_SKIPS": 3,  # times a user without a verified contact may skip adding one
     "BACKUP_CODE_COUNT": 10,
     "TOTP_ISSUER": "Account Portal",
-    "TOTP_VERIFY_FAILURES_PER_HOUR": 10,  # wrong codes on the "confirm it's you" page
 }
 
 

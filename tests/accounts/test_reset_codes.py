@@ -175,3 +175,14 @@ def test_letters_in_the_code_do_not_count_as_a_try(user, browser, clock):
     assert "Enter the 6 digits" in response.content.decode()
     assert ResetFlow.objects.get().failures == 0
     assert browser.get(VERIFY).status_code == HTTPStatus.OK
+
+
+def test_one_client_address_meets_its_own_cap_whatever_it_types(make_browser, clock, settings):
+    settings.RESET_IP_SENDS_PER_HOUR = 3
+    answers = [make_browser().start(f"person{n}").status_code for n in range(4)]
+    assert answers == [HTTPStatus.FOUND] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
+    other_network = make_browser()
+    other_network.client.defaults["REMOTE_ADDR"] = "10.9.8.7"
+    assert other_network.start("person9").status_code == HTTPStatus.FOUND
+    clock.advance(hours=1)
+    assert make_browser().start("person5").status_code == HTTPStatus.FOUND
