@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from signin import signals
-        from tickets import receivers
+        from tickets import checks, receivers  # noqa: F401 (checks register themselves)
 
         signals.account_locked.connect(receivers.on_account_locked, dispatch_uid="tickets.locked")
         signals.account_unlocked.connect(

@@ -66,3 +66,14 @@ def test_rate_limit_specs():
     ]
     with pytest.raises(ValueError):
         parse("3 per hour")
+
+
+def test_a_mistyped_setting_is_a_start_up_error(settings):
+    from tickets.checks import tickets_settings_check
+
+    assert tickets_settings_check(None) == []
+    settings.TICKETS_RATE_IP = "ten per hour"
+    settings.TICKETS_BUSINESS_HOURS = [("9h", "18h")]
+    settings.TICKETS_SLA_RESOLUTION_MINUTES = 0
+    ids = sorted(e.id for e in tickets_settings_check(None))
+    assert ids == ["tickets.E001", "tickets.E002", "tickets.E004"]
