@@ -42,7 +42,7 @@ class TicketAdmin(admin.ModelAdmin):
         "assignee",
         "account",
         "lock_now",
-        "lock_reference",
+        "lock_ref",
     ]
     list_display_links = ["reference"]
     list_filter = [StatusFilter, AssigneeFilter, SlaFilter, LockedNowFilter]
@@ -124,6 +124,11 @@ class TicketAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="tk-lock-yes">{}</span>', _("until %(time)s") % {"time": until}
         )
+
+    @admin.display(description=_("lock reference"), ordering="lock_reference")
+    def lock_ref(self, obj):
+        """The reference the employee brought, else the account's current lock."""
+        return obj.lock_reference or getattr(obj, "lock_reference_now", None) or "-"
 
     @admin.action(description=_("Claim the selected requests"), permissions=["change"])
     def claim_selected(self, request, queryset):
