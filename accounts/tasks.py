@@ -2,14 +2,14 @@
 
 from celery import shared_task
 
-from accounts.flows import reset
+from accounts.flows import reset_dispatch
 
 
 @shared_task(name="accounts.reset_code_dispatch", ignore_result=True, acks_late=True)
 def reset_code_dispatch(flow_id: int, send_no: int) -> str:
-    return reset.reset_dispatch(flow_id=flow_id, send_no=send_no)
+    return reset_dispatch.reset_dispatch(flow_id=flow_id, send_no=send_no)
 
 
 @shared_task(name="accounts.reset_dispatch_sweep", ignore_result=True)
 def reset_dispatch_sweep() -> int:
-    return reset.reset_dispatch_sweep()
+    return reset_dispatch.reset_dispatch_sweep()

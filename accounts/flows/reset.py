@@ -27,24 +27,20 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import codes, conf
+from accounts import codes, conf, twostep
+from accounts.flows import reset_dispatch as dispatch
 from accounts.flows import reset_limits as limits
 from accounts.flows.reset_outcome import Outcome
 from accounts.models import (
-    CodeChannel,
     ContactCodeDevice,
     ResetFlow,
     User,
     normalize_identifier,
 )
-from accounts.selectors import user_find_by_identifier
 from audit.services import audit_record
 from portal.net import browser_label, client_ip, user_agent
 
@@ -80,7 +76,7 @@ def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
 
 
 def has_second_factor(user: User) -> bool:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    return twostep.two_step_enabled(user)
 
 
 def step_for(flow: ResetFlow) -> str:
@@ -107,19 +103,6 @@ def flow_problem(flow: ResetFlow | None, *, now: datetime | None = None) -> str 
         if flow.verified_at and now >= flow.verified_at + window:
             return "too_late"
     return None
-
-
-def _dispatch_on_commit(flow_id: int, send_no: int) -> None:
-    def enqueue():
-        from accounts.tasks import reset_code_dispatch
-
-        try:
-            reset_code_dispatch.delay(flow_id, send_no)
-        except Exception:
-            # The broker is down: the sweep (accounts.reset_dispatch_sweep) sends it shortly.
-            logger.exception("reset dispatch not queued flow=%s; the sweep will retry", flow_id)
-
-    transaction.on_commit(enqueue)
 
 
 def _audit_refusal(*, request: HttpRequest, subject: str, outcome: Outcome, step: str) -> None:
@@ -167,7 +150,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
             data={"flow": flow.pk, "channel": channel},
         )
         limits.count_send(ip=ip, key=key, channel=channel)
-        _dispatch_on_commit(flow.pk, 1)
+        dispatch.dispatch_on_commit(flow.pk, 1)
     request.session[SESSION_KEY] = flow_key
     return Outcome(ok=True, next_step="verify")
 
@@ -206,85 +189,8 @@ def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome
             data={"flow": flow.pk, "channel": channel, "sends": flow.sends},
         )
         limits.count_send(ip=ip, key=flow.identifier_key, channel=channel)
-        _dispatch_on_commit(flow.pk, flow.sends)
+        dispatch.dispatch_on_commit(flow.pk, flow.sends)
     return Outcome(ok=True, next_step="verify")
-
-
-# --- the task: send the code when an account matched -------------------------------------------
-def reset_dispatch(*, flow_id: int, send_no: int) -> str:
-    """Send code number ``send_no`` of a flow (idempotent: a redelivered task sends nothing)."""
-    with transaction.atomic():
-        flow = (
-            ResetFlow.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(pk=flow_id)
-            .first()
-        )
-        if flow is None or flow.state != ResetFlow.State.CODE_SENT or flow.is_expired():
-            return "stale"
-        if send_no != flow.sends:
-            return "superseded"
-        if flow.dispatched >= send_no:
-            return "duplicate"
-        if flow.dispatched == 0 and not flow.started_by_id:
-            # The account is looked up here, in the worker, never in the request: the browser's
-            # answer cannot depend on it, not even by a fraction of a millisecond.
-            flow.user = user_find_by_identifier(identifier=flow.typed)
-            flow.typed = ""
-        flow.dispatched = send_no
-        flow.save(update_fields=["dispatched", "user", "typed"])
-        user = flow.user
-        if user is None:
-            return "no_account"
-        if limits.active_block(limits.block_key_account(user.pk)) is not None:
-            audit_record(
-                event="reset.code_withheld",
-                user=user,
-                subject=user.get_username(),
-                ip=flow.ip,
-                data={"flow": flow.pk, "reason": "blocked"},
-            )
-            return "blocked"
-        issue = codes.code_issue(
-            user=user,
-            channel=flow.channel,
-            purpose="reset",
-            flow=flow,
-            context={"ip": flow.ip or ""},
-        )
-        if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
-            # No text message possible (no verified phone, region, caps): the owner's verified
-            # email gets the code instead. Nothing of this shows in the browser.
-            fallback = codes.code_issue(
-                user=user,
-                channel=CodeChannel.EMAIL,
-                purpose="reset",
-                flow=flow,
-                context={"ip": flow.ip or "", "sms_fallback": True},
-            )
-            if fallback.sent:
-                return "sent_by_email"
-        return "sent" if issue.sent else f"withheld:{issue.reason}"
-
-
-def reset_dispatch_sweep() -> int:
-    """Queue again the codes whose task never reached the broker (a minute late, still fresh)."""
-    now = timezone.now()
-    stale = ResetFlow.objects.filter(
-        state=ResetFlow.State.CODE_SENT,
-        dispatched__lt=F("sends"),
-        started_by__isnull=True,
-        expires_at__gt=now,
-        last_sent_at__lt=now - timedelta(seconds=30),
-        last_sent_at__gt=now - timedelta(seconds=codes.code_ttl_seconds() // 2),
-    ).values_list("pk", "sends")
-    count = 0
-    for flow_id, sends in stale:
-        from accounts.tasks import reset_code_dispatch
-
-        reset_code_dispatch.delay(flow_id, sends)
-        count += 1
-    return count
 
 
 # --- 2. the code --------------------------------------------------------------------------------
@@ -359,15 +265,6 @@ def reset_invite_accept(*, request: HttpRequest) -> Outcome:
 
 
 # --- 3. the second factor -----------------------------------------------------------------------
-def _second_factor_devices(user: User, token: str):
-    compact = token.replace(" ", "").replace("-", "")
-    if compact.isascii() and compact.isdigit() and len(compact) in (6, 8):
-        return compact, TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
-    return compact.lower(), StaticDevice.objects.select_for_update().filter(
-        user=user, confirmed=True
-    )
-
-
 def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
     ip = client_ip(request)
     now = timezone.now()
@@ -381,17 +278,7 @@ def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
         refusal = limits.failure_caps(flow=flow, ip=ip)
         if refusal is not None:
             return refusal
-        value, devices = _second_factor_devices(flow.user, token)
-        waiting = False
-        matched = None
-        for device in devices:
-            allowed, _info = device.verify_is_allowed()
-            if not allowed:
-                waiting = True
-                continue
-            if device.verify_token(value):
-                matched = device
-                break
+        matched, waiting = twostep.second_factor_match(user=flow.user, token=token)
         if matched is not None:
             flow.state = ResetFlow.State.READY
             flow.save(update_fields=["state"])

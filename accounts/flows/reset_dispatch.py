@@ -1,0 +1,115 @@
+"""The worker side of the reset: look the account up and send the code, after commit.
+
+``reset_start`` and ``reset_resend`` only write the flow and queue ``reset_code_dispatch``; the
+task finds the account from what was typed (the first time), applies the account's own caps
+(``accounts.codes``: silent, audited) and queues the code through the outbox. When no SMS can go,
+the owner's verified email gets the code instead. Idempotent: a redelivered task, or one
+superseded by a resend, sends nothing. ``reset_dispatch_sweep`` (beat, every 30 s) queues again
+the codes whose task never reached the broker.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import codes
+from accounts.flows import reset_limits as limits
+from accounts.models import CodeChannel, ResetFlow
+from accounts.selectors import user_find_by_identifier
+from audit.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+def dispatch_on_commit(flow_id: int, send_no: int) -> None:
+    def enqueue():
+        from accounts.tasks import reset_code_dispatch
+
+        try:
+            reset_code_dispatch.delay(flow_id, send_no)
+        except Exception:
+            # The broker is down: the sweep (accounts.reset_dispatch_sweep) sends it shortly.
+            logger.exception("reset dispatch not queued flow=%s; the sweep will retry", flow_id)
+
+    transaction.on_commit(enqueue)
+
+
+def reset_dispatch(*, flow_id: int, send_no: int) -> str:
+    """Send code number ``send_no`` of a flow (idempotent: a redelivered task sends nothing)."""
+    with transaction.atomic():
+        flow = (
+            ResetFlow.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .filter(pk=flow_id)
+            .first()
+        )
+        if flow is None or flow.state != ResetFlow.State.CODE_SENT or flow.is_expired():
+            return "stale"
+        if send_no != flow.sends:
+            return "superseded"
+        if flow.dispatched >= send_no:
+            return "duplicate"
+        if flow.dispatched == 0 and not flow.started_by_id:
+            # The account is looked up here, in the worker, never in the request: the browser's
+            # answer cannot depend on it, not even by a fraction of a millisecond.
+            flow.user = user_find_by_identifier(identifier=flow.typed)
+            flow.typed = ""
+        flow.dispatched = send_no
+        flow.save(update_fields=["dispatched", "user", "typed"])
+        user = flow.user
+        if user is None:
+            return "no_account"
+        if limits.active_block(limits.block_key_account(user.pk)) is not None:
+            audit_record(
+                event="reset.code_withheld",
+                user=user,
+                subject=user.get_username(),
+                ip=flow.ip,
+                data={"flow": flow.pk, "reason": "blocked"},
+            )
+            return "blocked"
+        issue = codes.code_issue(
+            user=user,
+            channel=flow.channel,
+            purpose="reset",
+            flow=flow,
+            context={"ip": flow.ip or ""},
+        )
+        if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
+            # No text message possible (no verified phone, region, caps): the owner's verified
+            # email gets the code instead. Nothing of this shows in the browser.
+            fallback = codes.code_issue(
+                user=user,
+                channel=CodeChannel.EMAIL,
+                purpose="reset",
+                flow=flow,
+                context={"ip": flow.ip or "", "sms_fallback": True},
+            )
+            if fallback.sent:
+                return "sent_by_email"
+        return "sent" if issue.sent else f"withheld:{issue.reason}"
+
+
+def reset_dispatch_sweep() -> int:
+    """Queue again the codes whose task never reached the broker (a minute late, still fresh)."""
+    now = timezone.now()
+    stale = ResetFlow.objects.filter(
+        state=ResetFlow.State.CODE_SENT,
+        dispatched__lt=F("sends"),
+        started_by__isnull=True,
+        expires_at__gt=now,
+        last_sent_at__lt=now - timedelta(seconds=30),
+        last_sent_at__gt=now - timedelta(seconds=codes.code_ttl_seconds() // 2),
+    ).values_list("pk", "sends")
+    count = 0
+    for flow_id, sends in stale:
+        from accounts.tasks import reset_code_dispatch
+
+        reset_code_dispatch.delay(flow_id, sends)
+        count += 1
+    return count
