@@ -46,23 +46,28 @@ class SigninError(Exception):
 
 
 # --- After an attempt -----------------------------------------------------------------------
-@bookkeeping()
 def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
     """A failed ``authenticate()`` (or second-step code): record it, lock when due, audit it.
 
     The attempt was counted by the backend before its check ran; attempts refused while locked
-    are audited but never counted, so they never extend a lock.
+    are audited (by the gate, in its transaction) but never counted, so they never extend a lock.
     """
     if getattr(request, "signin_finalized", False):
         return
     request.signin_finalized = True
     refusal: Refusal | None = getattr(request, "signin_refusal", None)
+    if refusal is not None and getattr(request, "signin_refusal_recorded", False):
+        return  # nothing left to write
+    with bookkeeping():
+        _failure_record(request=request, typed=typed, refusal=refusal)
+
+
+def _failure_record(*, request: HttpRequest, typed: str | None, refusal: Refusal | None) -> None:
     attempt: Attempt | None = getattr(request, "signin_attempt", None)
     reason = getattr(request, "signin_reason", "") or "bad_password"
     identity = getattr(request, "signin_identity", None) or identity_resolve(typed=typed)
     if refusal is not None:
-        if not getattr(request, "signin_refusal_recorded", False):
-            refusal_record(request=request, refusal=refusal)
+        refusal_record(request=request, refusal=refusal)
         return
     if attempt is None:
         if reason == "bad_input" or not identity.key:
