@@ -172,12 +172,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the apps below (see each app's conf.py)
-CELERY_BEAT_SCHEDULE["signin-locks-sweep"] = {"task": "signin.locks_sweep", "schedule": 60.0}
-CELERY_BEAT_SCHEDULE["signin-cleanup"] = {"task": "signin.cleanup", "schedule": 3600.0}
-CELERY_BEAT_SCHEDULE["signin-password-reminders"] = {
-    "task": "signin.password_reminders",
-    "schedule": 3600.0,
-}
 CELERY_BEAT_SCHEDULE["accounts-reset-dispatch-sweep"] = {
     "task": "accounts.reset_dispatch_sweep",
     "schedule": 30.0,
@@ -251,12 +245,6 @@ AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
 AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_DISABLE_ACCESS_LOG = True  # the audit trail and accounts.UserSession record each sign-in
-# Our policy on axes (signin/handlers.py): counters per account, per known browser and per IP,
-# fixed-length locks that double on recurrence, the lock page, no cleanup on the sign-in path.
-AXES_HANDLER = "signin.handlers.PortalAxesHandler"
-AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
-AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
-AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
 # so an IP never widens or narrows an account's lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
