@@ -1,9 +1,9 @@
 """``AXES_HANDLER``: django-axes' database handler with our policy.
 
 axes' signal receivers call this handler for every failed sign-in (``user_login_failed``), every
-sign-in (``user_logged_in``) and sign-out, whichever door was used. We keep axes' records
-(``AccessAttempt`` per account, IP and browser; ``AccessLog`` per sign-in) and hand the decisions
-to ``signin.services``. Two stock behaviours are replaced:
+sign-in (``user_logged_in``) and sign-out, whichever door was used. We keep axes' attempt records
+(``AccessAttempt`` per account, IP and browser; its sign-in log is off, see the settings) and hand
+the decisions to ``signin.services``. Two stock behaviours are replaced:
 
 - axes deletes expired attempts on every sign-in, failure and sign-out through an unindexed
   column; here that work is done by the scheduled cleanup (``signin.tasks.signin_cleanup``), and

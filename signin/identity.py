@@ -42,13 +42,8 @@ def identity_for_user(*, user, typed: str = "") -> Identity:
 
 
 def axes_username(request, credentials: dict | None = None) -> str | None:
-    """``AXES_USERNAME_CALLABLE``: axes' own records use the same key as our counters."""
-    cached = getattr(request, "signin_identity", None)
+    """``AXES_USERNAME_CALLABLE``: axes' own records and tools use the same key as our counters."""
     typed = (credentials or {}).get("username")
     if typed is None and request is not None:
         typed = getattr(request, "POST", {}).get("username")
-    if cached is not None and (typed is None or typed == cached.typed):
-        return cached.key
-    if typed is None:
-        return None
-    return identity_resolve(typed=typed).key
+    return identity_resolve(typed=typed).key if typed else None

@@ -65,7 +65,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             from signin.services import signin_failed
 
             request.signin_reason = "bad_input"
-            signin_failed(request=request, typed=None)
+            signin_failed(request=request, typed=request.POST.get("username", "")[:254])
             if getattr(request, "axes_locked_out", False):
                 return _locked_now(request)
         return _form_page(request, form, next_url, status=HTTPStatus.BAD_REQUEST)
@@ -90,24 +90,19 @@ def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse
     return render(request, "signin/login.html", context, status=status)
 
 
-def _failure_message(request: HttpRequest) -> str:
-    message = _("The username or password is not right.")
+def _failure_message(request: HttpRequest, message: str | None = None) -> str:
+    """The failure, and from the SIGNIN_WARN_FROM_FAILURE-th on, what comes next."""
+    message = message or _("The username or password is not right.")
     attempt = getattr(request, "signin_attempt", None)
     if attempt is None or attempt.number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
         return message
     left = attempt.attempts_left
-    minutes = conf.cooloff_minutes()
-    return " ".join(
-        [
-            message,
-            ngettext(
-                "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
-                "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
-                left,
-            )
-            % {"left": left, "minutes": minutes},
-        ]
-    )
+    warning = ngettext(
+        "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
+        "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
+        left,
+    ) % {"left": left, "minutes": conf.cooloff_minutes()}
+    return f"{message} {warning}"
 
 
 # --- Second step and expired password -------------------------------------------------------
@@ -131,27 +126,10 @@ def code_view(request: HttpRequest) -> HttpResponse:
         if device is not None:
             step = flow.step_done(request=request, pending=pending, device=device)
             return _after_step(step, flow.safe_next(request, pending.next_url))
-        form.add_error("code", _failure_code_message(request))
+        form.add_error(
+            "code", _failure_message(request, _("That code is not right, or it was already used."))
+        )
     return render(request, "signin/code.html", {"form": form}, status=status)
-
-
-def _failure_code_message(request: HttpRequest) -> str:
-    message = _("That code is not right, or it was already used.")
-    attempt = getattr(request, "signin_attempt", None)
-    if attempt is None or attempt.number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
-        return message
-    left = attempt.attempts_left
-    return " ".join(
-        [
-            message,
-            ngettext(
-                "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
-                "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
-                left,
-            )
-            % {"left": left, "minutes": conf.cooloff_minutes()},
-        ]
-    )
 
 
 @sensitive_post_parameters("new_password1", "new_password2")
