@@ -118,6 +118,13 @@ def _count(ip: str, *, stop_at_limit: bool) -> IpCount:
     if stop_at_limit and number > conf.ip_failure_limit():
         give_back(ip, bucket)
         return IpCount(0, bucket, reference, refused=True)
+    if stop_at_limit and reference is None:
+        # A concurrent request may have started the block (and emptied the counts) between our
+        # read and our increment: look once more, so no attempt slips past a fresh block.
+        reference = _active_reference(cache.get(block))
+        if reference:
+            give_back(ip, bucket)
+            return IpCount(0, bucket, reference, refused=True)
     return IpCount(number, bucket, reference)
 
 
