@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from notices.guards import signin_maintenance_guard
 from signin import conf, flow
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
 from signin.identity import identity_resolve
@@ -30,14 +31,6 @@ from signin.lockout import Refusal
 from signin.models import Scope
 
 STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
-
-
-def _maintenance_guard(view):
-    try:
-        from notices.guards import signin_maintenance_guard
-    except ImportError:  # the notices app is optional for the sign-in itself
-        return view
-    return signin_maintenance_guard(view)
 
 
 def _url(name: str, fallback: str) -> str:
@@ -48,7 +41,7 @@ def _url(name: str, fallback: str) -> str:
 
 
 # --- Sign in --------------------------------------------------------------------------------
-@_maintenance_guard
+@signin_maintenance_guard
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -106,6 +99,7 @@ def _failure_message(request: HttpRequest, message: str | None = None) -> str:
 
 
 # --- Second step and expired password -------------------------------------------------------
+@signin_maintenance_guard
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
@@ -132,6 +126,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
     return render(request, "signin/code.html", {"form": form}, status=status)
 
 
+@signin_maintenance_guard
 @sensitive_post_parameters("new_password1", "new_password2")
 @csrf_protect
 @never_cache

@@ -133,3 +133,12 @@ def test_admin_banner_does_not_claim_passwords_go_unchecked(blocking, en):
     assert "Staff sign-in here stays open, with the usual checks." in body
     assert "Nothing you type is checked" not in body
     assert "Nothing you type is checked" in en.get("/").content.decode()
+
+
+@pytest.mark.parametrize("step", ["/accounts/login/code/", "/accounts/login/password/"])
+def test_later_sign_in_steps_are_closed_too(blocking, en, counting_hasher, step):
+    counting_hasher.calls = 0
+    response = en.post(step, {"code": "123456", "new_password1": "x", "new_password2": "x"})
+    assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert int(response["Retry-After"]) > 0
+    assert counting_hasher.calls == 0
