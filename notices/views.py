@@ -9,7 +9,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -24,6 +23,7 @@ from notices.troubleshooter import (
     lock_figures,
     supported_browsers,
 )
+from portal.redirects import safe_next_url
 
 # The pages the help paths lead to (paths fixed by the URL map; names owned by other apps).
 PATH_LINKS = {
@@ -113,9 +113,5 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     if "application/json" in request.headers.get("Accept", ""):
         status = HTTPStatus.OK if hidden else HTTPStatus.NOT_FOUND
         return JsonResponse({"dismissed": hidden}, status=status)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("home")
+    target = safe_next_url(request, request.POST.get("next"), default=reverse("home"))
     return HttpResponseRedirect(target, status=HTTPStatus.SEE_OTHER)
