@@ -19,6 +19,10 @@ from django_otp.models import (
 from phonenumber_field.modelfields import PhoneNumberField
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\u3040" <= ch <= "\u30ff"
+
+
 def normalize_identifier(value: str) -> str:
     """How a typed username or email is compared: trimmed, case-folded, no control characters."""
     return "".join(ch for ch in (value or "") if ch.isprintable()).strip().casefold()
@@ -69,6 +73,13 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, without a space (李娜); others "Anna Li"."""
+        first, last = self.first_name.strip(), self.last_name.strip()
+        if any(_is_cjk(ch) for ch in first + last):
+            return f"{last}{first}"
+        return f"{first} {last}".strip()
 
     @property
     def has_verified_email(self) -> bool:

@@ -185,3 +185,11 @@ def test_client_ip_trusts_only_the_configured_proxy_chain(settings, count, xff, 
     settings.TRUSTED_PROXY_COUNT = count
     request = RequestFactory().get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=xff)
     assert client_ip(request) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [("娜", "李", "李娜"), ("Anna", "Li", "Anna Li"), ("", "王", "王"), ("Wei", "", "Wei")],
+)
+def test_full_names_follow_the_naming_order_of_their_script(first, last, expected):
+    assert User(first_name=first, last_name=last).get_full_name() == expected
