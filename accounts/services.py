@@ -84,7 +84,7 @@ def user_password_set(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one statement: a savepoint would add two round trips
 def session_register(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
     """Record the session a sign-in just created (call after ``login()``)."""
     now = timezone.now()
@@ -92,17 +92,22 @@ def session_register(*, request: HttpRequest, user: User, known_browser: bool) -
     if key is None:
         request.session.save()
         key = request.session.session_key
-    record, _created = UserSession.objects.update_or_create(
-        session_key=key,
-        defaults={
-            "user": user,
-            "created_at": now,
-            "last_seen_at": now,
-            "ip": client_ip(request),
-            "user_agent": user_agent(request),
-            "known_browser": known_browser,
-            "ended_at": None,
-        },
+    # One statement (INSERT ... ON CONFLICT (session_key) DO UPDATE): the key was just made by
+    # login(), so it is new unless a caller registers the same session twice.
+    fields = {
+        "user": user,
+        "created_at": now,
+        "last_seen_at": now,
+        "ip": client_ip(request),
+        "user_agent": user_agent(request),
+        "known_browser": known_browser,
+        "ended_at": None,
+    }
+    (record,) = UserSession.objects.bulk_create(
+        [UserSession(session_key=key, **fields)],
+        update_conflicts=True,
+        unique_fields=["session_key"],
+        update_fields=list(fields),
     )
     return record
 

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 
 from portal.net import client_ip
-from signin import browsers
-from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve
-from signin.lockout import Refused, attempt_begin
+from signin import browsers, lockcache
+from signin.db import bookkeeping
+from signin.identity import MAX_IDENTIFIER_LENGTH, Identity, identity_resolve, typed_clean
+from signin.lockout import Refusal, Refused, attempt_begin
 from signin.services import refusal_record
 
 MAX_PASSWORD_LENGTH = 4096
@@ -39,6 +41,9 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         if len(str(username)) > 4 * MAX_IDENTIFIER_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
             request.signin_reason = "bad_input"
             return None
+        cached = _cached_refusal(request, typed_clean(str(username)))
+        if cached is not None:
+            return self._refused(request, cached)
         identity = identity_resolve(typed=str(username))
         request.signin_identity = identity
         if not identity.key:
@@ -53,12 +58,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
                 on_refused=lambda refusal: refusal_record(request=request, refusal=refusal),
             )
         except Refused as refused:
-            request.signin_refusal = refused.refusal
-            request.signin_reason = "locked"
-            if refused.refusal.lock is not None:
-                request.axes_locked_out = True
-                raise AxesBackendPermissionDenied("locked") from None
-            return None  # the last allowed attempts are still being checked: plain failure
+            return self._refused(request, refused.refusal)
         request.signin_attempt = attempt
         user = identity.user
         if user is None or not user.has_usable_password():
@@ -77,6 +77,33 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         request.signin_unreleased = attempt
         request.signin_verified_user = user.pk
         return user
+
+    @staticmethod
+    def _refused(request, refusal: Refusal):
+        request.signin_refusal = refusal
+        request.signin_reason = "locked"
+        if refusal.lock is not None:
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("locked") from None
+        return None  # the last allowed attempts are still being checked: plain failure
+
+
+def _cached_refusal(request, typed: str) -> Refusal | None:
+    """An attempt on an account whose lock the cache holds (``signin.lockout``'s copy): refused
+    and audited now, with one database write (the audit row) and no read. A browser the account
+    knows has its own counter, so it always takes the ordinary path."""
+    lock = lockcache.active_lock(typed=typed)
+    if lock is None:
+        return None
+    user = get_user_model()(pk=lock.user_id) if lock.user_id else None  # a reference only
+    if user is not None and browsers.known_browser_id(request, user):
+        return None
+    identity = Identity(key=lock.key, typed=typed, user=user)
+    request.signin_identity = identity
+    refusal = Refusal(identity=identity, scope=lock.scope, lock=lock)
+    with bookkeeping():
+        refusal_record(request=request, refusal=refusal)
+    return refusal
 
 
 def door_of(request) -> str:

@@ -24,9 +24,14 @@ class Identity:
     user: Any  # the account, or None
 
 
-def identity_resolve(*, typed: str | None) -> Identity:
+def typed_clean(typed: str | None) -> str:
+    """What was typed, printable and trimmed (as kept in ``Identity.typed``)."""
     cleaned = "".join(ch for ch in (typed or "") if ch.isprintable()).strip()
-    cleaned = cleaned[:MAX_IDENTIFIER_LENGTH]
+    return cleaned[:MAX_IDENTIFIER_LENGTH]
+
+
+def identity_resolve(*, typed: str | None) -> Identity:
+    cleaned = typed_clean(typed)
     user = user_find_by_identifier(identifier=cleaned) if cleaned else None
     return (
         identity_for_user(user=user, typed=cleaned)

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from signin import conf, iplimit
-from signin.db import bookkeeping
+from signin.db import Bookkeeping, bookkeeping
 from signin.identity import Identity
 from signin.models import FailureCounter, Lock, Scope
 
@@ -121,6 +121,19 @@ def attempt_begin(
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
+    counted = _count_at_once(identity=identity, ip=ip, browser=browser, scope=scope, now=now)
+    if counted is not None:
+        number, ip_count = counted
+        return Attempt(
+            identity=identity,
+            browser=browser,
+            ip=ip,
+            ip_number=ip_count.number,
+            ip_bucket=ip_count.bucket,
+            number=number,
+            started_at=now,
+            door=door,
+        )
     refusal = None
     ip_count = iplimit.IpCount(0, 0, None)
     with bookkeeping(lazy=True) as tx:
@@ -153,6 +166,49 @@ def attempt_begin(
         started_at=now,
         door=door,
     )
+
+
+COUNT_SQL = """
+UPDATE {table} SET
+  failures = CASE WHEN failures > 0 AND last_failure_at <= %s THEN 1 ELSE failures + 1 END,
+  window_started_at = CASE
+    WHEN failures = 0 OR window_started_at IS NULL OR last_failure_at <= %s THEN %s
+    ELSE window_started_at END,
+  last_failure_at = %s
+WHERE scope = %s AND key = %s AND browser = %s AND locked_until IS NULL
+  AND (failures < %s OR (failures > 0 AND last_failure_at <= %s))
+RETURNING failures
+"""
+
+
+def _count_at_once(
+    *, identity: Identity, ip: str | None, browser: str, scope: str, now: datetime
+) -> tuple[int, iplimit.IpCount] | None:
+    """The usual case in one statement: the counter row exists, is not locked and is below the
+    limit (or its run went stale), so it is counted by a conditional ``UPDATE ... RETURNING``
+    (on PostgreSQL concurrent ones queue on the row and each re-checks the condition, so no
+    more than the limit get through). Then the IP is counted, as on the full path, while the
+    row is held. Returns None, with nothing counted (rolled back), when the full path must
+    decide: no row yet, a lock, the limit reached, a lock that ran out, or the IP refused;
+    ``_roll`` and ``_count`` there do the same."""
+    stale = now - conf.cooloff()
+    sql = COUNT_SQL.format(table=connection.ops.quote_name(FailureCounter._meta.db_table))
+    params = [stale, stale, now, now, scope, identity.key, browser, conf.failure_limit(), stale]
+    state = Bookkeeping(outermost=not connection.in_atomic_block)
+    with transaction.atomic():  # a savepoint only when a caller's transaction is open
+        state.writes()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        ip_count = iplimit.IpCount(0, 0, None)
+        if iplimit.counted(ip):
+            ip_count = iplimit.count(ip, stop_at_limit=not browser)
+            if ip_count.refused:
+                transaction.set_rollback(True)
+                return None
+    return row[0], ip_count
 
 
 def attempt_release(*, attempt: Attempt, account: bool = True) -> None:

@@ -19,7 +19,7 @@ from accounts.models import UserSession
 from accounts.services import session_register
 from audit.services import audit_record
 from portal.net import client_ip, user_agent
-from signin import browsers, conf, iplimit
+from signin import browsers, conf, iplimit, lockcache
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
@@ -195,6 +195,8 @@ def _lock_started(*, request: HttpRequest | None, lock: Lock) -> None:
     )
     if lock.scope == Scope.IP:
         return
+    if lock.scope == Scope.ACCOUNT:  # later attempts are refused from the cache copy
+        transaction.on_commit(lambda: lockcache.remember(lock=lock, typed=lock.username))
     # Queued for unknown names too, so a lock costs the same whether the account exists.
     transaction.on_commit(lambda: tasks.lock_notify.delay(lock.pk))
     username = lock.user.get_username() if lock.user else lock.username
@@ -311,6 +313,9 @@ def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | No
         ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
     )
     AxesProxyHandler.reset_attempts(username=identity.key)
+    names = [identity.key, identity.typed, *(lock.username for lock in locks)]
+    lockcache.forget(*names)  # now, and again once committed (no attempt refused after that)
+    transaction.on_commit(lambda: lockcache.forget(*names))
     if not locks:
         return False
     user = identity.user or locks[0].user
