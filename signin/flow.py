@@ -16,9 +16,9 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from portal.net import client_ip
+from portal.redirects import safe_next_url
 from signin import browsers, conf
 from signin.backends import door_of
 from signin.db import bookkeeping
@@ -43,11 +43,7 @@ class Pending:
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return safe_next_url(request, candidate, default=resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 def has_second_step(user) -> bool:

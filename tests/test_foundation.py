@@ -193,3 +193,25 @@ def test_client_ip_trusts_only_the_configured_proxy_chain(settings, count, xff, 
 )
 def test_full_names_follow_the_naming_order_of_their_script(first, last, expected):
     assert User(first_name=first, last_name=last).get_full_name() == expected
+
+
+@pytest.mark.parametrize(
+    ("candidate", "expected"),
+    [
+        ("/account/", "/account/"),
+        ("/tickets/status/abc/?x=1", "/tickets/status/abc/?x=1"),
+        ("' OR 1=1 --", "/fallback/"),  # a bare word redirect() would try to reverse
+        ("accounts:overview", "/fallback/"),
+        ("//evil.example.com/", "/fallback/"),
+        ("/\\evil.example.com", "/fallback/"),
+        ("https://evil.example.com/", "/fallback/"),
+        ("/a\x00b", "/fallback/"),
+        ("", "/fallback/"),
+        (None, "/fallback/"),
+    ],
+)
+def test_next_parameters_only_lead_to_local_paths(candidate, expected):
+    from portal.redirects import safe_next_url
+
+    request = RequestFactory().get("/")
+    assert safe_next_url(request, candidate, default="/fallback/") == expected

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,15 +20,12 @@ from accounts.errors import ContactChangeError, WrongPassword
 from accounts.forms import CodeForm, ContactForm
 from accounts.masking import mask_contact, mask_email, mask_phone
 from accounts.models import CodeChannel
+from portal.redirects import safe_next_url
 
 
 def safe_next(request: HttpRequest, default: str = "/account/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    candidate = request.POST.get("next") or request.GET.get("next")
+    return safe_next_url(request, candidate, default=default)
 
 
 def _kind(request: HttpRequest) -> str:
