@@ -105,3 +105,24 @@ def test_non_utf8_bodies_never_make_a_500(client, path):
     body = b"username=\xff\xfe\xfd&password=\xc3\x28&identifier=\xa0\xa1&code=\xe2\x82"
     response = client.generic("POST", path, body, content_type="application/x-www-form-urlencoded")
     assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR
+
+
+def _admin_changelists() -> list[str]:
+    from django.contrib import admin
+
+    return sorted(
+        f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        for model in admin.site._registry
+    )
+
+
+@pytest.mark.parametrize("path", _admin_changelists())
+@pytest.mark.parametrize("junk", ["huge", "nul", "sqlish", "unicode"])
+def test_admin_lists_take_junk_filters_without_a_500(client, path, junk):
+    from tests.factories import SuperuserFactory, otp_force_login
+
+    otp_force_login(client, SuperuserFactory())
+    value = JUNK[junk]
+    params = {"q": value, "o": value, "p": value, "status": value, "e": value}
+    for response in (client.get(path, params), client.post(path + "add/", {"name": value})):
+        assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, (path, junk)
