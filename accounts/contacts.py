@@ -8,7 +8,6 @@ change waiting for its code is kept in the session, never in a URL.
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -16,9 +15,10 @@ from django.utils.translation import gettext as _
 
 from accounts import codes
 from accounts.codes import CodeIssue
-from accounts.errors import ContactChangeError, WrongPassword
+from accounts.errors import ContactChangeError
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, User
+from accounts.services import current_password_confirm
 from audit.services import audit_record
 from portal.net import client_ip
 
@@ -54,17 +54,13 @@ def contact_change_start(
     if kind not in codes.CHANNELS:
         raise ValueError("kind must be email or sms")
     if password_needed(user=user, kind=kind):
-        checked = authenticate(request, username=user.get_username(), password=current_password)
-        if checked is None or checked.pk != user.pk:
-            with transaction.atomic():
-                audit_record(
-                    event="contact.change_refused",
-                    request=request,
-                    user=user,
-                    subject=user.get_username(),
-                    data={"kind": kind, "reason": "wrong_password"},
-                )
-            raise WrongPassword()
+        current_password_confirm(
+            request=request,
+            user=user,
+            password=current_password,
+            refused_event="contact.change_refused",
+            data={"kind": kind, "reason": "wrong_password"},
+        )
     current = user.email if kind == CodeChannel.EMAIL else str(user.phone or "")
     if current and value.lower() == current.lower() and password_needed(user=user, kind=kind):
         raise ContactChangeError(_("This is already your verified contact."), code="same")

@@ -154,6 +154,27 @@ def session_rekey(*, old_key: str | None, new_key: str | None) -> None:
         UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
+def current_password_confirm(
+    *, request: HttpRequest, user: User, password: str, refused_event: str, data: dict
+) -> None:
+    """A signed-in user proves it is still them by typing the current password before a
+    sensitive change. The check goes through ``authenticate()``, so a wrong password counts
+    toward the sign-in lockout like any other. On a mismatch, ``refused_event`` is audited (in
+    its own transaction: the refusal must stay on record) and ``WrongPassword`` is raised."""
+    checked = authenticate(request, username=user.get_username(), password=password)
+    if checked is not None and checked.pk == user.pk:
+        return
+    with transaction.atomic():
+        audit_record(
+            event=refused_event,
+            request=request,
+            user=user,
+            subject=user.get_username(),
+            data=data,
+        )
+    raise WrongPassword()
+
+
 def user_password_change(
     *, request: HttpRequest, user: User, current_password: str, new_password: str
 ) -> None:
@@ -165,17 +186,13 @@ def user_password_change(
     """
     from messaging.services import messaging_notify_user
 
-    checked = authenticate(request, username=user.get_username(), password=current_password)
-    if checked is None or checked.pk != user.pk:
-        with transaction.atomic():
-            audit_record(
-                event="account.password_change_refused",
-                request=request,
-                user=user,
-                subject=user.get_username(),
-                data={"reason": "wrong_current_password"},
-            )
-        raise WrongPassword()
+    current_password_confirm(
+        request=request,
+        user=user,
+        password=current_password,
+        refused_event="account.password_change_refused",
+        data={"reason": "wrong_current_password"},
+    )
     old_key = request.session.session_key
     with transaction.atomic():
         user_password_set(

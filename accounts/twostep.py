@@ -14,7 +14,6 @@ from base64 import b32encode
 from urllib.parse import quote, urlencode
 
 import segno
-from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
@@ -25,8 +24,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import conf
-from accounts.errors import TwoStepError, WrongPassword
+from accounts.errors import TwoStepError
 from accounts.models import User
+from accounts.services import current_password_confirm
 from audit.services import audit_record
 from portal.net import client_ip
 
@@ -103,11 +103,6 @@ def second_factor_match(*, user: User, token: str) -> tuple[object | None, bool]
         if device.verify_token(value):
             return device, throttled
     return None, throttled
-
-
-def _password_ok(request: HttpRequest, user: User, password: str) -> bool:
-    checked = authenticate(request, username=user.get_username(), password=password)
-    return checked is not None and checked.pk == user.pk
 
 
 def _notify(*, user: User, kind: str, request: HttpRequest) -> None:
@@ -204,16 +199,13 @@ def two_step_disable(*, request: HttpRequest, user: User, password: str, token: 
             _("Staff accounts must keep two-step sign-in. Ask an administrator."),
             code="staff",
         )
-    if not _password_ok(request, user, password):
-        with transaction.atomic():
-            audit_record(
-                event="twostep.disable_refused",
-                request=request,
-                user=user,
-                subject=user.username,
-                data={"reason": "wrong_password"},
-            )
-        raise WrongPassword()
+    current_password_confirm(
+        request=request,
+        user=user,
+        password=password,
+        refused_event="twostep.disable_refused",
+        data={"reason": "wrong_password"},
+    )
     with transaction.atomic():
         device, _throttled = second_factor_match(user=user, token=token)
         if device is None:
