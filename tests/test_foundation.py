@@ -215,3 +215,17 @@ def test_next_parameters_only_lead_to_local_paths(candidate, expected):
 
     request = RequestFactory().get("/")
     assert safe_next_url(request, candidate, default="/fallback/") == expected
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/messaging/outboxmessage/", "/help/"])
+def test_nul_in_the_query_string_is_a_400_before_any_view(client, db, path):
+    response = client.get(path, {"q": "ab\x00cd"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "<h1>" in response.content.decode()
+
+
+def test_unknown_pages_get_the_portal_404(client, db):
+    response = client.get("/no/such/page/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "Page not found" in response.content.decode()
+    assert 'href="/help/"' in response.content.decode()

@@ -1,0 +1,29 @@
+"""Site-wide request hygiene."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+
+class RejectNulQueryMiddleware:
+    """A NUL byte in the query string is never legitimate; PostgreSQL refuses it in any text
+    parameter (a search box would turn it into a 500). Answer 400 before any view runs.
+
+    Form bodies are left to the forms: Django's CharField refuses NUL with a form error, and the
+    sign-in form still counts such an attempt toward the lockout.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest(_("The address contains characters that are not allowed."))
+        return self.get_response(request)
