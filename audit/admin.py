@@ -1,16 +1,26 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from audit.labels import details_text, event_label
 from audit.models import AuditEvent
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "event", "user", "subject", "actor", "ip"]
+    list_display = ["created_at", "what", "user", "subject", "actor", "ip", "details"]
     list_filter = ["event"]
     search_fields = ["event", "subject", "user__username", "ip"]
     date_hierarchy = "created_at"
     list_select_related = ["user", "actor"]
     show_full_result_count = False
+
+    @admin.display(description=_("event"), ordering="event")
+    def what(self, obj: AuditEvent) -> str:
+        return event_label(obj.event)
+
+    @admin.display(description=_("details"))
+    def details(self, obj: AuditEvent) -> str:
+        return details_text(obj.data)
 
     def has_add_permission(self, request):
         return False

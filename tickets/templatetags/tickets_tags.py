@@ -67,11 +67,3 @@ def masked(value, channel: str = "email") -> str:
     if not value:
         return ""
     return mask_email(str(value)) if channel == "email" else mask_phone(value)
-
-
-@register.filter
-def details(data) -> str:
-    """An audit row's data as ``key: value`` pairs (never secrets: audit refuses them)."""
-    if not isinstance(data, dict):
-        return ""
-    return ", ".join(f"{k}: {v}" for k, v in data.items() if v not in ("", None, [], {}))

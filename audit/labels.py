@@ -1,0 +1,89 @@
+"""Words for audit events, for the people who read the trail (agents, admins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS = {
+    "signin.succeeded": _("Signed in"),
+    "signin.failed": _("Sign-in failed"),
+    "signin.refused": _("Sign-in refused (locked)"),
+    "signin.locked": _("Account locked"),
+    "signin.unlocked": _("Account unlocked"),
+    "signin.auto_unlocked": _("Lock ended by itself"),
+    "signin.ip_unblocked": _("IP address unblocked"),
+    "signin.signed_out": _("Signed out"),
+    "signin.session_expired": _("Session expired"),
+    "account.password_changed": _("Password changed"),
+    "account.password_change_refused": _("Password change refused"),
+    "account.sessions_ended": _("Other sessions ended"),
+    "reset.requested": _("Password reset requested"),
+    "reset.code_verified": _("Reset code accepted"),
+    "reset.code_failed": _("Wrong reset code"),
+    "reset.code_withheld": _("Reset code not sent"),
+    "reset.resend_requested": _("Reset code sent again"),
+    "reset.second_factor_verified": _("Reset: two-step code accepted"),
+    "reset.completed": _("Password reset completed"),
+    "reset.refused": _("Reset refused"),
+    "reset.blocked": _("Self-service reset blocked"),
+    "reset.block_lifted": _("Reset block lifted"),
+    "reset.invite_sent": _("Reset link sent by the helpdesk"),
+    "code.sent": _("Code sent"),
+    "code.refused": _("Code not sent"),
+    "code.verified": _("Code accepted"),
+    "contact.change_requested": _("Contact change requested"),
+    "contact.changed": _("Recovery contact changed"),
+    "contact.change_refused": _("Contact change refused"),
+    "contact.code_failed": _("Wrong contact code"),
+    "contact.prompt_skipped": _("Add-a-contact prompt skipped"),
+    "twostep.enabled": _("Two-step sign-in turned on"),
+    "twostep.disabled": _("Two-step sign-in turned off"),
+    "twostep.removed": _("Authenticator removed"),
+    "twostep.session_failed": _("Wrong two-step code"),
+    "messaging.failed": _("Message could not be delivered"),
+    "messaging.sms_blocked": _("Text message blocked by the limits"),
+    "ticket.created": _("Unlock request filed"),
+    "ticket.caller_verified": _("Caller verified"),
+    "ticket.verify_failed": _("Caller verification failed"),
+    "ticket.unlocked": _("Unlocked by the helpdesk"),
+    "ticket.reset_link_sent": _("Reset link sent by the helpdesk"),
+    "ticket.auto_resolved": _("Request resolved automatically"),
+    "ticket.reopened": _("Request reopened"),
+    "ticket.rejected": _("Request rejected"),
+}
+
+
+def event_label(event: str) -> str:
+    """The event in words, or its dotted name when it has none yet."""
+    return str(EVENT_LABELS.get(event, event))
+
+
+def detail_value(value) -> str:
+    """One value of an audit row's details, readable: local times, yes/no."""
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and "T" in value:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, list | tuple):
+        return ", ".join(detail_value(v) for v in value)
+    return str(value)
+
+
+def details_text(data) -> str:
+    """An audit row's data as ``key: value`` pairs (never secrets: audit refuses them)."""
+    if not isinstance(data, dict):
+        return ""
+    return ", ".join(
+        f"{key}: {detail_value(value)}"
+        for key, value in data.items()
+        if value not in ("", None, [], {})
+    )

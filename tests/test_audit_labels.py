@@ -1,0 +1,24 @@
+"""Agents read the audit trail in words, in their language, with local times."""
+
+from __future__ import annotations
+
+from django.utils import translation
+
+from audit.labels import details_text, event_label
+
+
+def test_known_events_read_as_words_in_chinese_and_english():
+    with translation.override("zh-hans"):
+        assert event_label("signin.locked") == "账户已锁定"
+    with translation.override("en"):
+        assert event_label("signin.locked") == "Account locked"
+    assert event_label("brand.new_event") == "brand.new_event"
+
+
+def test_details_show_local_times_and_yes_no(settings):
+    settings.TIME_ZONE = "Asia/Shanghai"
+    with translation.override("en"):
+        text = details_text(
+            {"locked_until": "2026-11-24T18:06:30.915793+00:00", "known_browser": False, "x": ""}
+        )
+    assert text == "locked_until: 2026-11-25 02:06, known_browser: no"
