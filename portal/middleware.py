@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.core.exceptions import BadRequest
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -14,7 +15,8 @@ class RejectNulQueryMiddleware:
     parameter (a search box would turn it into a 500). Answer 400 before any view runs.
 
     Form bodies are left to the forms: Django's CharField refuses NUL with a form error, and the
-    sign-in form still counts such an attempt toward the lockout.
+    sign-in form still counts such an attempt toward the lockout. The JSON API (``/api/``) gets
+    its answer as JSON.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -25,5 +27,11 @@ class RejectNulQueryMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            raise BadRequest(_("The address contains characters that are not allowed."))
+            message = _("The address contains control characters (NUL), which are not allowed.")
+            if request.path.startswith("/api/"):
+                return JsonResponse(
+                    {"error": "invalid_request", "detail": message},
+                    status=HTTPStatus.BAD_REQUEST,
+                )
+            raise BadRequest(message)
         return self.get_response(request)

@@ -48,7 +48,7 @@ def test_lists_messages_with_codes_while_they_exist(
     assert client.post("/dev/inbox/").status_code == HTTPStatus.METHOD_NOT_ALLOWED
 
 
-@pytest.mark.parametrize("junk", ["x" * 10_240, "sms\x00", "%ff%fe", "<script>"])
+@pytest.mark.parametrize("junk", ["x" * 10_240, "sms\x1b", "%ff%fe", "<script>"])
 def test_junk_query_parameters_are_ignored_not_a_500(client, settings, junk):
     settings.DEBUG = True
     settings.ROOT_URLCONF = "tests.messaging.urls_debug"

@@ -176,7 +176,7 @@ def test_lock_status_unknown_name_looks_like_an_unlocked_one(clock, client, secr
         ("x" * 10_000, "too long"),
         ("", "required"),
         ("   ", "required"),
-        ("zhang\x00wei", "control characters"),
+        ("zhang\x1bwei", "control characters"),
         (None, "required"),
     ],
 )
@@ -186,6 +186,15 @@ def test_lock_status_bad_username_is_a_clear_400(client, secret, username, needl
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["error"] == "invalid_username"
     assert needle in response.json()["detail"]
+
+
+def test_lock_status_nul_in_the_query_is_a_json_400_before_the_api(client, secret):
+    response = client.get(
+        "/api/lock-status", {"username": "zhang\x00wei"}, headers={"X-Portal-Secret": SECRET}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "invalid_request"
+    assert "control characters" in response.json()["detail"]
 
 
 def test_lock_status_is_rate_limited_per_client(clock, client, secret, settings):
