@@ -27,11 +27,15 @@ class RejectNulQueryMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            message = _("The address contains control characters (NUL), which are not allowed.")
-            if request.path.startswith("/api/"):
+            if request.path.startswith("/api/"):  # machine readers: stable English, like the API
                 return JsonResponse(
-                    {"error": "invalid_request", "detail": message},
+                    {
+                        "error": "invalid_request",
+                        "detail": "the query string contains control characters (NUL)",
+                    },
                     status=HTTPStatus.BAD_REQUEST,
                 )
-            raise BadRequest(message)
+            raise BadRequest(
+                _("The address contains control characters (NUL), which are not allowed.")
+            )
         return self.get_response(request)
