@@ -99,6 +99,9 @@ def flow_problem(flow: ResetFlow | None, *, now: datetime | None = None) -> str 
     if flow.is_expired(now):
         return "expired"
     if flow.state in (ResetFlow.State.SECOND_FACTOR, ResetFlow.State.READY):
+        # Past the code the browser knows the account exists; one disabled since cannot go on.
+        if flow.user is None or not flow.user.is_active:
+            return "expired"
         window = timedelta(seconds=conf.get("RESET_NEW_PASSWORD_SECONDS"))
         if flow.verified_at and now >= flow.verified_at + window:
             return "too_late"
@@ -232,7 +235,8 @@ def reset_verify(
         # The same queries whatever the identifier matched: the response time tells nothing.
         device = ContactCodeDevice.objects.select_for_update().filter(flow=flow).first()
         account_blocked = limits.active_block(limits.block_key_account(flow.user_id or 0), now=now)
-        if device is not None and account_blocked is None and not flow.started_by_id:
+        usable = device is not None and flow.user.is_active  # disabled since the code went
+        if usable and account_blocked is None and not flow.started_by_id:
             # Wrong codes are counted on the flow row (below), not on the device.
             ok = codes.device_check(device=device, code=code, count_failure=False)
         else:
@@ -259,6 +263,8 @@ def reset_invite_accept(*, request: HttpRequest) -> Outcome:
             return Outcome(ok=False, error=problem)
         if flow.state != ResetFlow.State.CODE_SENT or not flow.started_by_id:
             return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        if not flow.user.is_active:
+            return Outcome(ok=False, error="expired")
         # An agent's link is a deliberate act after checking the caller: it works even while the
         # account's self-service reset is blocked.
         return _verified(flow, now=now, request=request, how="invite_link")
