@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +50,8 @@ class Severity(models.TextChoices):
     WARNING = "warning", _("Warning")
     OUTAGE = "outage", _("Outage")
 
+
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 SEVERITY_RANK = {Severity.OUTAGE: 3, Severity.WARNING: 2, Severity.INFO: 1}
 
@@ -132,6 +134,14 @@ class Notice(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        # A time this early cannot be converted to UTC for the database (an OverflowError, a 500).
+        early = {
+            name: ValidationError(_("Use a time after the year 2000."), code="time_out_of_range")
+            for name in ("starts_at", "ends_at")
+            if getattr(self, name) and getattr(self, name) < EARLIEST_TIME
+        }
+        if early:
+            raise ValidationError(early)
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError(
                 {"ends_at": _("The expected end must be after the start.")}, code="end_before_start"

@@ -74,6 +74,28 @@ def test_end_before_start_is_a_clear_form_error(clock, admin_client):
     assert not Notice.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("starts", "ends"),
+    [
+        # Shanghai's 0001-01-01 00:00 is before UTC's year 1: the check constraint overflowed.
+        (("0001-01-01", "00:00"), ("2026-11-24", "14:00")),
+        (("0001-01-01", "00:00"), ("0001-01-01", "12:00")),
+    ],
+)
+def test_times_before_the_calendar_starts_are_a_form_error_not_a_500(
+    clock, admin_client, starts, ends
+):
+    response = admin_client.post(
+        reverse(ADD),
+        form_data(
+            starts_at_0=starts[0], starts_at_1=starts[1], ends_at_0=ends[0], ends_at_1=ends[1]
+        ),
+    )
+    errors = errors_of(response)
+    assert "starts_at" in errors or "ends_at" in errors
+    assert not Notice.objects.exists()
+
+
 def test_end_before_start_refused_by_the_service_and_the_database(clock):
     with pytest.raises(ValidationError) as raised:
         notice_create(actor=None, title_zh="甲", title_en="A", starts_at=at(13), ends_at=at(12))
