@@ -15,6 +15,7 @@ from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParam
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError
 
 from portal.net import client_ip
 from signin import browsers, lockcache
@@ -101,8 +102,14 @@ def _cached_refusal(request, typed: str) -> Refusal | None:
     identity = Identity(key=lock.key, typed=typed, user=user)
     request.signin_identity = identity
     refusal = Refusal(identity=identity, scope=lock.scope, lock=lock)
-    with bookkeeping():
-        refusal_record(request=request, refusal=refusal)
+    try:
+        with bookkeeping():
+            refusal_record(request=request, refusal=refusal)
+    except IntegrityError:  # the account was deleted since its lock was copied (at commit)
+        lockcache.forget(lock.key, typed)
+        request.signin_identity = None
+        request.signin_refusal_recorded = False
+        return None  # the ordinary path decides, from the database
     return refusal
 
 
