@@ -76,7 +76,10 @@ def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
 
 
 def has_second_factor(user: User) -> bool:
-    return twostep.two_step_enabled(user)
+    """Whenever sign-in would ask for a second step (an authenticator or backup codes)."""
+    from signin.flow import has_second_step
+
+    return has_second_step(user)
 
 
 def step_for(flow: ResetFlow) -> str:
