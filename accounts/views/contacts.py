@@ -83,6 +83,7 @@ def contacts_edit(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @login_required
 def contact_verify(request: HttpRequest) -> HttpResponse:
     change = contacts.pending(request)

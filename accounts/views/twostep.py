@@ -40,6 +40,7 @@ def two_step(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @login_required
 def two_step_enroll(request: HttpRequest) -> HttpResponse:
     """GET: a fresh key and its QR code. POST: the first code confirms it."""
@@ -98,6 +99,7 @@ def two_step_backup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @login_required
 def two_step_backup_new(request: HttpRequest) -> HttpResponse:
     form = TotpConfirmForm(request.POST or None)
