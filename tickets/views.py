@@ -6,6 +6,7 @@ submission is the same whether or not the account exists: a reference and a stat
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from urllib.parse import unquote_to_bytes
 
@@ -28,6 +29,8 @@ from tickets.forms import ReplyForm, UnlockRequestForm
 from tickets.selectors import ticket_by_token, ticket_expected_wait, ticket_public_events
 from tickets.services import form_nonce_new, status_token_for, ticket_create, ticket_reply
 
+logger = logging.getLogger("tickets")
+
 SESSION_NONCES = "tickets_form_nonces"  # nonces of forms shown to this browser
 SESSION_USED = "tickets_used_nonces"  # nonces already turned into a request
 SESSION_JUST_FILED = "tickets_just_filed"
@@ -41,6 +44,15 @@ def _private(response: HttpResponse) -> HttpResponse:
     """A status page is reached by a secret link: never cached, never sent as a Referer."""
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _unlogged_path(response: HttpResponse, ticket) -> HttpResponse:
+    """Django logs every 4xx with its path, and a status page's path is its secret: log the
+    refusal by the request's reference instead."""
+    if response.status_code >= HTTPStatus.BAD_REQUEST:
+        response._has_been_logged = True
+        logger.warning("%s: status page of %s", response.reason_phrase, ticket.reference)
     return response
 
 
@@ -226,7 +238,8 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
         "just_filed": just_filed,
         "status_url": settings.PORTAL_BASE_URL.rstrip("/") + request.path,
     }
-    return _private(render(request, "tickets/status.html", context, status=code))
+    response = render(request, "tickets/status.html", context, status=code)
+    return _private(_unlogged_path(response, ticket))
 
 
 def _reply(request: HttpRequest, ticket) -> tuple[ReplyForm, int]:

@@ -147,3 +147,20 @@ def test_a_non_utf8_reply_is_refused(client, filed):
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "encoding we cannot read" in response.content.decode()
     assert not ticket.events.filter(kind=EventKind.REPLY).exists()
+
+
+def test_a_refused_reply_does_not_write_the_private_link_to_the_log(
+    client, filed, agent, settings, caplog
+):
+    """Django logs every 4xx with its path; on a real status page the path is the secret."""
+    settings.TICKETS_RATE_REPLY = "1/h"
+    ticket, url = filed
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    with caplog.at_level("DEBUG"):
+        assert client.post(url, {"body": ""}).status_code == HTTPStatus.BAD_REQUEST
+        assert client.post(url, {"body": "one"}).status_code == HTTPStatus.FOUND
+        assert client.post(url, {"body": "two"}).status_code == HTTPStatus.TOO_MANY_REQUESTS
+        ticket_resolve(ticket=ticket, agent=agent)
+        assert client.post(url, {"body": "three"}).status_code == HTTPStatus.CONFLICT
+    assert caplog.records, "the refusals are still logged"
+    assert all(token not in record.getMessage() for record in caplog.records)
