@@ -45,9 +45,12 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
     }
 
     def clean(self):
+        from signin.flow import has_second_step
+
         cleaned = super().clean()  # authenticate(): the lockout counts a wrong password here
         user = self.get_user()
-        if user is None or not twostep.two_step_enabled(user):
+        # Whenever the site's sign-in would ask for a second step (backup codes count too).
+        if user is None or not has_second_step(user):
             return cleaned  # signed in without OTP: the site sends them to set it up
         token = "".join((cleaned.get("otp_token") or "").split())
         if not token:
