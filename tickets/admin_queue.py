@@ -78,7 +78,8 @@ class AssigneeFilter(admin.SimpleListFilter):
             return queryset.filter(assignee=request.user)
         if value == "none":
             return queryset.filter(assignee__isnull=True)
-        if value and value.isdigit():
+        # ASCII digits that fit a database integer ("²".isdigit() is true, int("²") fails).
+        if value and value.isascii() and value.isdigit() and len(value) <= 18:
             return queryset.filter(assignee_id=int(value))
         return queryset
 

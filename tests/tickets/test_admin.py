@@ -115,6 +115,15 @@ def test_filters_assignee_and_locked_now(
     )
 
 
+@pytest.mark.parametrize("value", ["²", "١", "9" * 30])
+def test_an_assignee_filter_of_odd_digits_is_ignored_not_a_500(agent_client, employee, value):
+    """``"²".isdigit()`` is true but ``int("²")`` fails: the filter takes ASCII digits only."""
+    ticket = new_ticket("zhang.wei")
+    response = agent_client.get(QUEUE, {"assignee": value})
+    assert response.status_code == HTTPStatus.OK
+    assert _rows(response) in ([], [ticket.reference])
+
+
 def test_search_by_reference_username_email_and_lock_reference(
     agent_client, employee, django_capture_on_commit_callbacks
 ):
