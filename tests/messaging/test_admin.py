@@ -107,3 +107,20 @@ def test_agents_see_the_outbox_but_cannot_retry(client, staff, user):
     response = client.get(reverse(CHANGELIST))
     assert response.status_code == HTTPStatus.OK
     assert "retry_now" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Django's date hierarchy adds a day, a month or a year past 9999-12-31.
+        "created_at__year=9999&created_at__month=12&created_at__day=31",
+        "created_at__year=9999&created_at__month=12",
+        "created_at__year=9999",
+        # Before UTC's year 1 once made aware in Shanghai time.
+        "created_at__year=1&created_at__month=1&created_at__day=1",
+        "created_at__gte=0001-01-01",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_no_500(admin, query):
+    response = admin.get(reverse("admin:messaging_outboxmessage_changelist") + "?" + query)
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND)

@@ -226,3 +226,19 @@ def test_admin_edits_faq_entries(clock, admin_client, superuser):
 
 def test_severity_choices_are_the_three_levels():
     assert [c for c, _ in Severity.choices] == ["info", "warning", "outage"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Django's date hierarchy adds a day, a month or a year past 9999-12-31.
+        "starts_at__year=9999&starts_at__month=12&starts_at__day=31",
+        "starts_at__year=9999&starts_at__month=12",
+        "starts_at__year=9999",
+        # Before UTC's year 1 once made aware in Shanghai time.
+        "starts_at__year=1&starts_at__month=1&starts_at__day=1",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_no_500_in_the_list(admin_client, query):
+    response = admin_client.get(reverse("admin:notices_notice_changelist") + "?" + query)
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.FOUND)
