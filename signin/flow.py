@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import resolve_url
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from portal.net import client_ip
 from portal.redirects import safe_next_url
@@ -83,6 +84,8 @@ def password_ok(*, request: HttpRequest, user, next_url: str) -> str | None:
     release_pending(request)  # the password was right: not a failure
     request.session[PENDING] = {
         "uid": user.pk,
+        # Ties the pending steps to this password: a reset or change meanwhile ends them.
+        "auth": user.get_session_auth_hash(),
         "steps": steps,
         "next": next_url,
         "at": int(time.time()),
@@ -99,7 +102,9 @@ def pending_get(request: HttpRequest) -> Pending | None:
         pending_drop(request)
         return None
     user = get_user_model().objects.filter(pk=state.get("uid"), is_active=True).first()
-    if user is None:
+    if user is None or not constant_time_compare(
+        str(state.get("auth", "")), user.get_session_auth_hash()
+    ):
         pending_drop(request)
         return None
     return Pending(user=user, steps=list(state["steps"]), next_url=state.get("next") or "")

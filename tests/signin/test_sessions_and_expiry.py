@@ -112,6 +112,20 @@ def test_an_expired_password_leads_to_a_forced_change_never_a_lock(en, expiring)
     assert lock_status(username="zhang.wei").failures == 0
 
 
+def test_a_password_reset_meanwhile_ends_the_pending_expired_step(en, expiring):
+    # Someone who knew the old password reached the forced-change page; the owner resets the
+    # password before they submit: the pending step dies with the old password.
+    assert sign_in(en, "zhang.wei")["Location"] == EXPIRED
+    expiring.set_password("the owner's brand new passphrase")
+    expiring.save()
+    new = "the intruder's chosen passphrase"
+    response = en.post(EXPIRED, {"new_password1": new, "new_password2": new})
+    assert response.status_code != HTTPStatus.FOUND or response["Location"] != OVERVIEW
+    assert "_auth_user_id" not in en.session
+    expiring.refresh_from_db()
+    assert expiring.check_password("the owner's brand new passphrase")
+
+
 def test_no_expiry_by_default(en, user, clock):
     user.password_changed_at = clock.now() - timedelta(days=3650)
     user.save()
