@@ -14,7 +14,8 @@ def ticket_notify_received_task(ticket_id: int) -> bool:
 
 @shared_task(name="tickets.reconcile_locks", acks_late=True, ignore_result=True)
 def tickets_reconcile_locks_task() -> int:
-    """Every 5 minutes (CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"])."""
-    from tickets.services import tickets_reconcile_locks
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"]): the safety nets for a
+    lost lock signal and for a "request received" notice the broker never took."""
+    from tickets.services import tickets_received_catch_up, tickets_reconcile_locks
 
-    return tickets_reconcile_locks()
+    return tickets_reconcile_locks() + tickets_received_catch_up()

@@ -94,6 +94,36 @@ def test_the_received_notice_goes_out_once_even_if_the_task_runs_twice(filed):
     assert len(mail.outbox) == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_filing_still_answers_and_the_notice_goes_out_later(
+    client, employee, clock
+):
+    """Redis down at commit time: the employee still gets the status page at once (not a 500),
+    and the periodic sweep sends the "request received" notice once the broker is back."""
+    import time
+
+    from tests.messaging.worker import dead_port, producer
+    from tickets.tasks import tickets_reconcile_locks_task
+
+    with producer(broker_url=f"redis://127.0.0.1:{dead_port()}/0", queue="tickets-test"):
+        started = time.perf_counter()
+        response = file_request(client)
+        elapsed = time.perf_counter() - started
+    assert response.status_code == HTTPStatus.FOUND
+    assert STATUS_URL.match(response["Location"])
+    assert elapsed < 2.0, f"filing took {elapsed:.2f} s with the broker down"
+    ticket = Ticket.objects.get()
+    assert ticket.received_notice_at is None
+    assert mail.outbox == []
+    tickets_reconcile_locks_task()  # too soon: the task may still be on its way
+    assert mail.outbox == []
+    clock.advance(minutes=3)
+    tickets_reconcile_locks_task()
+    tickets_reconcile_locks_task()
+    assert len(mail.outbox) == 1
+    assert ticket.reference in mail.outbox[0].subject
+
+
 def test_a_typed_contact_is_only_noted_when_it_matches_a_verified_one(
     client, employee, django_capture_on_commit_callbacks
 ):

@@ -27,6 +27,7 @@ from tickets.services.intake import (
     ticket_create,
     ticket_notify_received,
     ticket_reply,
+    tickets_received_catch_up,
     token_hash,
 )
 from tickets.services.workflow import (
@@ -60,6 +61,7 @@ __all__ = [
     "ticket_verify_check",
     "ticket_verify_send",
     "tickets_auto_resolve",
+    "tickets_received_catch_up",
     "tickets_reconcile_locks",
     "tickets_relock",
     "token_hash",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -19,6 +21,8 @@ from tickets import sla
 from tickets.errors import TicketClosed
 from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
 from tickets.services import _common as c
+
+logger = logging.getLogger("tickets")
 
 TOKEN_SALT = "tickets.status-token"  # noqa: S105 (an HMAC salt, not a secret)
 
@@ -125,7 +129,6 @@ def ticket_create(
 
 def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
     from signin.selectors import lock_status
-    from tickets.tasks import ticket_notify_received_task
 
     now = timezone.now()
     typed = normalize_identifier(username)[:150]
@@ -171,8 +174,42 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
         },
     )
     # Identical for known and unknown accounts: the task decides whether anyone is told.
-    ticket_notify_received_task.delay_on_commit(ticket.pk)
+    transaction.on_commit(partial(_received_notice_queue, ticket.pk))
     return ticket
+
+
+def _received_notice_queue(ticket_id: int) -> None:
+    """After commit: queue the "request received" task. A broker that is down must not turn a
+    filed request into an error page; ``tickets_received_catch_up`` sends the notice later."""
+    from tickets.tasks import ticket_notify_received_task
+
+    try:
+        ticket_notify_received_task.apply_async((ticket_id,), retry=False)
+    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, ...
+        logger.warning(
+            "ticket %s: received notice not queued (broker: %s); the sweep sends it",
+            ticket_id,
+            exc.__class__.__name__,
+        )
+
+
+def tickets_received_catch_up(
+    *, now: datetime | None = None, grace_seconds: int = 120, batch: int = 200
+) -> int:
+    """The periodic safety net for a "request received" task never queued (the broker was down
+    at commit time): requests of the last day still without their notice are handled now, at
+    most once each (``ticket_notify_received`` is idempotent). Returns how many were told."""
+    now = now or timezone.now()
+    ids = list(
+        Ticket.objects.filter(
+            received_notice_at__isnull=True,
+            created_at__gte=now - timedelta(days=1),
+            created_at__lte=now - timedelta(seconds=grace_seconds),
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    return sum(ticket_notify_received(ticket_id=ticket_id) for ticket_id in ids)
 
 
 @transaction.atomic
