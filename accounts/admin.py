@@ -16,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.errors import ResetInviteRefused
 from accounts.models import ResetBlock, ResetFlow, User
+from portal.admin_mixins import CalendarSafeChangelistMixin
 
 
 @admin.register(User)
@@ -188,7 +189,7 @@ class ResetBlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResetFlow)
-class ResetFlowAdmin(admin.ModelAdmin):
+class ResetFlowAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     """Password resets, for following up a caller: state, channel, counts. No keys."""
 
     list_display = ["created_at", "user", "state", "channel", "sends", "failures", "started_by"]

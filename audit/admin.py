@@ -3,10 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.labels import details_text, event_label
 from audit.models import AuditEvent
+from portal.admin_mixins import CalendarSafeChangelistMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = ["created_at", "what", "user", "subject", "actor", "ip", "details"]
     list_filter = ["event"]
     search_fields = ["event", "subject", "user__username", "ip"]

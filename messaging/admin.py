@@ -4,7 +4,6 @@ messages can be queued again ("retry now", which calls ``outbox_retry``)."""
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -12,10 +11,11 @@ from django.utils.translation import ngettext
 from messaging.errors import OutboxStateError
 from messaging.models import OutboxMessage
 from messaging.services import outbox_retry
+from portal.admin_mixins import CalendarSafeChangelistMixin
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "channel",
@@ -35,14 +35,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     show_full_result_count = False
     ordering = ("-created_at", "-id")
     actions = ["retry_now"]
-
-    def get_changelist_instance(self, request):
-        # Dates at the ends of the calendar (9999-12-31 plus a day, year 1 in local time)
-        # overflow inside Django's date hierarchy and date filters: bad parameters, not a 500.
-        try:
-            return super().get_changelist_instance(request)
-        except (OverflowError, ValueError) as exc:
-            raise IncorrectLookupParameters(exc) from exc
 
     fieldsets = (
         (

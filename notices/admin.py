@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -27,6 +26,7 @@ from notices.services import (
     notice_save,
     notice_unpublish,
 )
+from portal.admin_mixins import CalendarSafeChangelistMixin
 
 STATE_LABELS = {
     "draft": _("draft"),
@@ -38,7 +38,7 @@ STATE_LABELS = {
 
 
 @admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
+class NoticeAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "severity",
@@ -66,14 +66,6 @@ class NoticeAdmin(admin.ModelAdmin):
         ),
     ]
     actions = ["publish", "unpublish", "end_now"]
-
-    def get_changelist_instance(self, request):
-        # Dates at the ends of the calendar (9999-12-31 plus a day, year 1 in local time)
-        # overflow inside Django's date hierarchy and date filters: bad parameters, not a 500.
-        try:
-            return super().get_changelist_instance(request)
-        except (OverflowError, ValueError) as exc:
-            raise IncorrectLookupParameters(exc) from exc
 
     @admin.display(description=_("state"))
     def state(self, obj: Notice) -> str:

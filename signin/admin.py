@@ -125,3 +125,24 @@ class LockAdmin(admin.ModelAdmin):
             ngettext("%(count)d lock lifted.", "%(count)d locks lifted.", done) % {"count": done},
             messages.SUCCESS if done else messages.WARNING,
         )
+
+
+def _calendar_safe_axes_admins() -> None:
+    """django-axes' own admins (raw attempts and logs, for admins) with the portal's guard
+    against dates at the ends of the calendar in their date hierarchies."""
+    from axes import admin as axes_admin
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from portal.admin_mixins import CalendarSafeChangelistMixin
+
+    for model, base in (
+        (AccessAttempt, axes_admin.AccessAttemptAdmin),
+        (AccessLog, axes_admin.AccessLogAdmin),
+        (AccessFailureLog, axes_admin.AccessFailureLogAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+            admin.site.register(model, type(base.__name__, (CalendarSafeChangelistMixin, base), {}))
+
+
+_calendar_safe_axes_admins()

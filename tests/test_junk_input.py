@@ -126,3 +126,39 @@ def test_admin_lists_take_junk_filters_without_a_500(client, path, junk):
     params = {"q": value, "o": value, "p": value, "status": value, "e": value}
     for response in (client.get(path, params), client.post(path + "add/", {"name": value})):
         assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, (path, junk)
+
+
+def _date_hierarchies() -> list[tuple[str, str]]:
+    from django.contrib import admin
+
+    return sorted(
+        (f"/admin/{model._meta.app_label}/{model._meta.model_name}/", model_admin.date_hierarchy)
+        for model, model_admin in admin.site._registry.items()
+        if model_admin.date_hierarchy
+    )
+
+
+def test_the_admins_with_a_date_hierarchy_were_found():
+    paths = {path for path, _field in _date_hierarchies()}
+    assert {"/admin/audit/auditevent/", "/admin/messaging/outboxmessage/"} <= paths
+
+
+@pytest.mark.parametrize(("path", "field"), _date_hierarchies())
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Django's date hierarchy adds a day, a month or a year past 9999-12-31.
+        "{f}__year=9999&{f}__month=12&{f}__day=31",
+        "{f}__year=9999&{f}__month=12",
+        "{f}__year=9999",
+        # Before UTC's year 1 once made aware in Shanghai time.
+        "{f}__year=1&{f}__month=1&{f}__day=1",
+        "{f}__year=0",
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_never_make_a_500(client, path, field, query):
+    from tests.factories import SuperuserFactory, otp_force_login
+
+    otp_force_login(client, SuperuserFactory())
+    response = client.get(path + "?" + query.format(f=field))
+    assert response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR, (path, query)
