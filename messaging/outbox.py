@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +25,7 @@ from messaging import conf
 from messaging.delivery import deliver
 from messaging.errors import DeliveryError, OutboxStateError, TransientDeliveryError
 from messaging.models import OutboxMessage
+from portal.tasks import task_enqueue, task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -40,20 +40,13 @@ def enqueue(message_id: int, *, countdown: float | None = None) -> bool:
     caller's request: the row stays ``queued`` and the sweep queues it again."""
     from messaging.tasks import messaging_deliver
 
-    try:
-        messaging_deliver.apply_async((message_id,), countdown=countdown, retry=False)
-    except Exception as exc:
-        logger.warning(
-            "outbox message %s not queued (broker: %s); the sweep will queue it",
-            message_id,
-            exc.__class__.__name__,
-        )
-        return False
-    return True
+    return task_enqueue(messaging_deliver, message_id, countdown=countdown)
 
 
 def enqueue_on_commit(message_id: int, *, countdown: float | None = None) -> None:
-    transaction.on_commit(partial(enqueue, message_id, countdown=countdown))
+    from messaging.tasks import messaging_deliver
+
+    task_enqueue_on_commit(messaging_deliver, message_id, countdown=countdown)
 
 
 def retry_delay(attempt: int) -> float:

@@ -19,6 +19,7 @@ from accounts.models import UserSession
 from accounts.services import session_register
 from audit.services import audit_record
 from portal.net import client_ip, user_agent
+from portal.tasks import task_enqueue_on_commit
 from signin import browsers, conf, iplimit, lockcache
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
@@ -198,7 +199,7 @@ def _lock_started(*, request: HttpRequest | None, lock: Lock) -> None:
     if lock.scope == Scope.ACCOUNT:  # later attempts are refused from the cache copy
         transaction.on_commit(lambda: lockcache.remember(lock=lock, typed=lock.username))
     # Queued for unknown names too, so a lock costs the same whether the account exists.
-    transaction.on_commit(lambda: tasks.lock_notify.delay(lock.pk))
+    task_enqueue_on_commit(tasks.lock_notify, lock.pk, inline_if_broker_down=True)
     username = lock.user.get_username() if lock.user else lock.username
     transaction.on_commit(
         lambda: _send(
@@ -249,7 +250,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     session_register(request=request, user=user, known_browser=bool(browser))
     request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user)
     if not browser:
-        transaction.on_commit(lambda: tasks.new_browser_notify.delay(event.pk))
+        task_enqueue_on_commit(tasks.new_browser_notify, event.pk, inline_if_broker_down=True)
 
 
 @bookkeeping()
@@ -329,7 +330,7 @@ def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | No
     )
     if how == UnlockHow.MANUAL and user is not None:
         lock_id = locks[0].pk
-        transaction.on_commit(lambda: tasks.unlock_notify.delay(lock_id))
+        task_enqueue_on_commit(tasks.unlock_notify, lock_id, inline_if_broker_down=True)
     name = user.get_username() if user else identity.typed
     transaction.on_commit(lambda: _send(account_unlocked, username=name, user=user, how=how))
     return True

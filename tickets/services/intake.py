@@ -17,6 +17,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User, normalize_identifier
 from accounts.selectors import user_find_by_identifier
+from portal.tasks import task_enqueue
 from tickets import sla
 from tickets.errors import TicketClosed
 from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
@@ -183,14 +184,7 @@ def _received_notice_queue(ticket_id: int) -> None:
     filed request into an error page; ``tickets_received_catch_up`` sends the notice later."""
     from tickets.tasks import ticket_notify_received_task
 
-    try:
-        ticket_notify_received_task.apply_async((ticket_id,), retry=False)
-    except Exception as exc:  # kombu's OperationalError, redis' ConnectionError, ...
-        logger.warning(
-            "ticket %s: received notice not queued (broker: %s); the sweep sends it",
-            ticket_id,
-            exc.__class__.__name__,
-        )
+    task_enqueue(ticket_notify_received_task, ticket_id)
 
 
 def tickets_received_catch_up(
