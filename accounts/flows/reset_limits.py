@@ -120,19 +120,21 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     limit = conf.get("RESET_BLOCK_AFTER_FAILURES")
     # Two streaks whatever matched (the second one, without an account, only keeps the work and
     # its timing the same; it never blocks anything).
-    keys = [(block_key_typed(flow.identifier_key), flow.user, True)]
+    # The account is loaded only to block it (``flow.user``); until then both paths do the same.
+    keys = [(block_key_typed(flow.identifier_key), True)]
     if flow.user_id:
-        keys.append((block_key_account(flow.user_id), flow.user, True))
+        keys.append((block_key_account(flow.user_id), True))
     else:
-        keys.append((f"shadow:{flow.identifier_key}", None, False))
-    for block_key, owner, blocks in keys:
+        keys.append((f"shadow:{flow.identifier_key}", False))
+    for block_key, blocks in keys:
         streak = ratelimit.streak_add(_streak_key(block_key), ttl=_block_ttl())
         if blocks and streak >= limit and active_block(block_key, now=now) is None:
+            owner = flow.user if flow.user_id else None
             block_create(key=block_key, user=owner, failures=streak, request=request)
     audit_record(
         event="reset.code_failed",
         request=request,
-        user=flow.user,
+        user=User(pk=flow.user_id),  # the same work whatever matched; no user row when None
         ip=ip if request is None else None,
         data={
             "flow": flow.pk,
