@@ -3,9 +3,11 @@ and browsers involved, the reference; search by username or reference; an "unloc
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -108,23 +110,72 @@ class LockAdmin(admin.ModelAdmin):
         return request.user.has_perm("signin.unlock_account")
 
     @admin.action(description=_("Unlock the selected accounts"), permissions=["unlock"])
-    def unlock(self, request: HttpRequest, queryset: QuerySet[Lock]) -> None:
+    def unlock(self, request: HttpRequest, queryset: QuerySet[Lock]):
+        """Lift locks with a written reason (asked on a confirmation page, kept in the audit).
+        Privileged accounts (staff, superusers) are refused here: they are unlocked only through
+        an unlock request, where a second agent approves (dual control)."""
+        locks = list(queryset.select_related("user"))
+        privileged = [
+            lock.user.get_username()
+            for lock in locks
+            if lock.user is not None and (lock.user.is_staff or lock.user.is_superuser)
+        ]
+        if privileged:
+            self.message_user(
+                request,
+                _(
+                    "Not unlocked: %(names)s. Privileged accounts are unlocked only through an "
+                    "unlock request, where a second agent approves."
+                )
+                % {"names": ", ".join(sorted(privileged))},
+                messages.ERROR,
+            )
+            return None
+        form = UnlockReasonForm(request.POST if "confirm" in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Unlock with a reason"),
+                "locks": locks,
+                "form": form,
+                "opts": self.model._meta,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/signin/lock/unlock_confirm.html", context)
+        reason = form.cleaned_data["reason"]
         done = 0
-        for lock in queryset.select_related("user"):
+        for lock in locks:
             if lock.scope == Scope.IP:
-                done += services.ip_block_clear(lock=lock, actor=request.user, request=request)
+                done += services.ip_block_clear(
+                    lock=lock, actor=request.user, request=request, reason=reason
+                )
             else:
                 done += services.lock_clear(
                     username=lock.user.get_username() if lock.user else lock.key,
                     how="manual",
                     actor=request.user,
                     request=request,
+                    reason=reason,
                 )
         self.message_user(
             request,
             ngettext("%(count)d lock lifted.", "%(count)d locks lifted.", done) % {"count": done},
             messages.SUCCESS if done else messages.WARNING,
         )
+        return None
+
+
+class UnlockReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you lifting these locks?"),
+        help_text=_(
+            "Kept in the audit trail. The account owner is told that the helpdesk "
+            "unlocked the account."
+        ),
+        min_length=5,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
 
 
 def _calendar_safe_axes_admins() -> None:

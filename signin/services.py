@@ -277,10 +277,18 @@ UNLOCK_HOWS = {UnlockHow.MANUAL, UnlockHow.RESET}
 
 
 @transaction.atomic
-def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | None = None) -> bool:
+def lock_clear(
+    *,
+    username: str,
+    how: str,
+    actor=None,
+    request: HttpRequest | None = None,
+    reason: str = "",
+) -> bool:
     """Lift the lock of an account (and of its known browsers) now and clear its counters and
     axes' records. ``how``: ``"manual"`` (an agent; the owner is told) or ``"reset"`` (a
-    successful password reset). Returns whether a lock was active."""
+    successful password reset). ``reason``: the agent's written reason, kept in the audit row.
+    Returns whether a lock was active."""
     from axes.handlers.proxy import AxesProxyHandler
 
     from signin import tasks
@@ -326,7 +334,11 @@ def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | No
         actor=actor,
         user=user,
         subject=user.get_username() if user else identity.typed,
-        data={"how": how, "references": [lock.reference for lock in locks]},
+        data={
+            "how": how,
+            "references": [lock.reference for lock in locks],
+            **({"reason": reason[:500]} if reason else {}),
+        },
     )
     if how == UnlockHow.MANUAL and user is not None:
         lock_id = locks[0].pk
@@ -337,8 +349,10 @@ def lock_clear(*, username: str, how: str, actor=None, request: HttpRequest | No
 
 
 @transaction.atomic
-def ip_block_clear(*, lock: Lock, actor, request: HttpRequest | None = None) -> bool:
-    """An agent lifts the block of one client IP."""
+def ip_block_clear(
+    *, lock: Lock, actor, request: HttpRequest | None = None, reason: str = ""
+) -> bool:
+    """An agent lifts the block of one client IP (``reason``: the agent's, for the audit row)."""
     now = timezone.now()
     lock = Lock.objects.select_for_update().get(pk=lock.pk)
     if lock.scope != Scope.IP or not lock.is_active(now):
@@ -351,7 +365,7 @@ def ip_block_clear(*, lock: Lock, actor, request: HttpRequest | None = None) -> 
         request=request,
         actor=actor,
         subject=lock.key,
-        data={"reference": lock.reference},
+        data={"reference": lock.reference, **({"reason": reason[:500]} if reason else {})},
     )
     return True
 

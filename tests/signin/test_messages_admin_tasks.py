@@ -120,12 +120,19 @@ def test_the_unlock_action_lifts_the_lock_audits_and_tells_the_user(
     def on_unlocked(sender, **kwargs):
         seen.append(kwargs["how"])
 
+    chosen = {"action": "unlock", "_selected_action": [lock.pk]}
+    # First the confirmation page asks why; without a reason nothing changes.
+    page = agent.post("/admin/signin/lock/", chosen)
+    assert page.status_code == HTTPStatus.OK and lock.reference in page.content.decode()
+    too_short = agent.post("/admin/signin/lock/", {**chosen, "confirm": "yes", "reason": "ok"})
+    assert too_short.status_code == HTTPStatus.OK
+    assert lock_status(username="zhang.wei").locked
     account_unlocked.connect(on_unlocked)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             response = agent.post(
                 "/admin/signin/lock/",
-                {"action": "unlock", "_selected_action": [lock.pk]},
+                {**chosen, "confirm": "yes", "reason": "Caller verified by phone, ticket 42"},
             )
     finally:
         account_unlocked.disconnect(on_unlocked)
@@ -135,6 +142,7 @@ def test_the_unlock_action_lifts_the_lock_audits_and_tells_the_user(
     assert lock.ended_how == "manual" and lock.ended_by == agent.staff
     event = AuditEvent.objects.get(event="signin.unlocked")
     assert event.actor == agent.staff and event.user == user and event.data["how"] == "manual"
+    assert event.data["reason"] == "Caller verified by phone, ticket 42"
     assert seen == ["manual"]
     assert "unlocked" in mail.outbox[-1].subject.lower() or "解锁" in mail.outbox[-1].subject
     assert sign_in(browser(), "zhang.wei").status_code == HTTPStatus.FOUND
@@ -200,3 +208,22 @@ def test_cleanup_removes_records_older_than_the_retention(user, clock, settings)
     assert counts["counters"] == 1 and not FailureCounter.objects.exists()
     clock.advance(days=31)
     assert signin_cleanup()["attempts"] == 1
+
+
+def test_privileged_accounts_are_not_unlocked_from_the_locks_list(agent, staff):
+    fail(browser(), staff.username, 5)
+    lock = Lock.objects.get()
+    response = agent.post(
+        "/admin/signin/lock/",
+        {
+            "action": "unlock",
+            "_selected_action": [lock.pk],
+            "confirm": "yes",
+            "reason": "Caller says it is urgent",
+        },
+        follow=True,
+    )
+    assert response.status_code == HTTPStatus.OK
+    assert "second agent" in response.content.decode() or "第二" in response.content.decode()
+    assert lock_status(username=staff.username).locked
+    assert not AuditEvent.objects.filter(event="signin.unlocked").exists()
