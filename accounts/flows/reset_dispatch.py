@@ -22,21 +22,17 @@ from accounts.flows import reset_limits as limits
 from accounts.models import CodeChannel, ResetFlow
 from accounts.selectors import user_find_by_identifier
 from audit.services import audit_record
+from portal.tasks import task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
 
 def dispatch_on_commit(flow_id: int, send_no: int) -> None:
-    def enqueue():
-        from accounts.tasks import reset_code_dispatch
+    """Queue the code's dispatch after commit. With the broker down the request still answers;
+    the sweep (``accounts.reset_dispatch_sweep``) sends it shortly."""
+    from accounts.tasks import reset_code_dispatch
 
-        try:
-            reset_code_dispatch.delay(flow_id, send_no)
-        except Exception:
-            # The broker is down: the sweep (accounts.reset_dispatch_sweep) sends it shortly.
-            logger.exception("reset dispatch not queued flow=%s; the sweep will retry", flow_id)
-
-    transaction.on_commit(enqueue)
+    task_enqueue_on_commit(reset_code_dispatch, flow_id, send_no)
 
 
 def reset_dispatch(*, flow_id: int, send_no: int) -> str:
