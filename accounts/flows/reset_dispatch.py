@@ -10,7 +10,6 @@ the codes whose task never reached the broker.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.db import transaction
@@ -23,8 +22,6 @@ from accounts.models import CodeChannel, ResetFlow
 from accounts.selectors import user_find_by_identifier
 from audit.services import audit_record
 from portal.tasks import task_enqueue_on_commit
-
-logger = logging.getLogger(__name__)
 
 
 def dispatch_on_commit(flow_id: int, send_no: int) -> None:
