@@ -160,6 +160,18 @@ def test_reopen_only_closed_requests(ticket, agent, agent2, clock):
     assert _audited("ticket.reopened") == 1
 
 
+def test_a_reopened_request_needs_the_caller_verified_again(ticket, agent, clock):
+    from django.utils import timezone
+
+    ticket.verified_by, ticket.verified_at, ticket.verified_how = agent, timezone.now(), "sms"
+    ticket.save()
+    ticket_resolve(ticket=ticket, agent=agent)
+    clock.advance(hours=2)
+    ticket = ticket_reopen(ticket=ticket, agent=agent, note="Locked again, she says.")
+    assert not ticket.is_verified
+    assert ticket.verified_by is None and ticket.verified_how == ""
+
+
 def test_reply_refused_on_closed_requests(ticket, agent):
     ticket_reject(ticket=ticket, agent=agent, reason="Duplicate of another request.")
     with pytest.raises(TicketClosed):

@@ -136,6 +136,11 @@ def set_status(
         ticket.resolved_at = None
         ticket.resolved_by = None
         ticket.resolution = ""
+        # A caller check belongs to one episode: whoever calls about the reopened request is
+        # verified again before an unlock.
+        ticket.verified_at = None
+        ticket.verified_by = None
+        ticket.verified_how = ""
         ticket.resolution_due = max(ticket.resolution_due, sla.resolution_due(now))
     ticket.status = new
     ticket.due_at = next_due(ticket)
