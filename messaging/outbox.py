@@ -157,8 +157,17 @@ def outbox_deliver(*, message_id: int) -> str:
     return "sent"
 
 
+def _redacted(error: str, message: OutboxMessage) -> str:
+    """Provider errors often quote the number or the address ("+8613800138000 is not a valid
+    mobile number"): keep only its masked form in the row, the audit trail and the log."""
+    for variant in sorted({message.recipient, message.recipient.lstrip("+")}, key=len)[::-1]:
+        if len(variant) >= 5:
+            error = error.replace(variant, message.masked_recipient)
+    return error
+
+
 def _after_error(message: OutboxMessage, exc: DeliveryError, now: datetime) -> str:
-    error = str(exc)
+    error = _redacted(str(exc), message)
     if not exc.transient:
         _fail(message, error, now)
         return "failed"

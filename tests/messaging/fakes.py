@@ -131,8 +131,9 @@ class WebhookGateway(FakeServer):
         return 202, {}, {"id": f"gw-{len(self.requests)}", "status": "accepted"}
 
     @staticmethod
-    def bad_number() -> Reply:
-        return 422, {}, {"error": {"code": "invalid_number", "message": "not a mobile number"}}
+    def bad_number(to: str = "") -> Reply:
+        message = f"{to} is not a mobile number".strip()
+        return 422, {}, {"error": {"code": "invalid_number", "message": message}}
 
     @staticmethod
     def throttled(retry_after: int = 30) -> Reply:
@@ -197,7 +198,7 @@ class TwilioApi(FakeServer):
 
     @staticmethod
     def bad_number(to: str = "+86000") -> Reply:
-        return _twilio_error(400, 21211, f"Invalid 'To' Phone Number: {to[:4]}XXXX")
+        return _twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
 
     @staticmethod
     def throttled() -> Reply:
@@ -285,8 +286,8 @@ class AliyunApi(FakeServer):
         return _aliyun("OK", "OK", BizId=f"{int(time.time() * 1000)}^0")
 
     @staticmethod
-    def bad_number() -> Reply:
-        return _aliyun("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号")
+    def bad_number(to: str = "") -> Reply:
+        return _aliyun("isv.MOBILE_NUMBER_ILLEGAL", f"非法手机号 {to}".strip())
 
     @staticmethod
     def throttled() -> Reply:
