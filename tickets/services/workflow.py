@@ -30,22 +30,8 @@ def ticket_claim(*, ticket: Ticket, agent: Any) -> Ticket:
     c.guard(ticket, "claim")
     if ticket.assignee_id == agent.pk:
         raise TicketError(_("This request is already yours."))
-    previous = ticket.assignee
-    ticket.assignee = agent
-    c.first_response(ticket)
-    c.record(
-        ticket,
-        EventKind.ASSIGNED,
-        actor=agent,
-        data={"to": agent.username, "from": previous.username if previous else ""},
-    )
-    if ticket.status == S.NEW:
-        c.set_status(ticket, S.IN_PROGRESS, actor=agent)
-        notify.update(ticket)
-    else:
-        ticket.updated_at = timezone.now()
-        ticket.save()
-    c.audit("claimed", ticket, actor=agent, data={"from": previous.username if previous else ""})
+    previous = _hand_over(ticket, agent=agent, assignee=agent)
+    c.audit("claimed", ticket, actor=agent, data={"from": previous})
     return ticket
 
 
@@ -59,14 +45,19 @@ def ticket_assign(*, ticket: Ticket, agent: Any, assignee: Any) -> Ticket:
     c.guard(ticket, "assign")
     if ticket.assignee_id == assignee.pk:
         raise TicketError(_("This request is already assigned to %(name)s.") % {"name": assignee})
-    previous = ticket.assignee
+    _hand_over(ticket, agent=agent, assignee=assignee)
+    c.audit("assigned", ticket, actor=agent, data={"to": assignee.username})
+    return ticket
+
+
+def _hand_over(ticket: Ticket, *, agent: Any, assignee: Any) -> str:
+    """Give the request to ``assignee`` (a first response; a new request is now in progress and
+    the employee is told). Returns who had it before ("" for nobody)."""
+    previous = ticket.assignee.username if ticket.assignee else ""
     ticket.assignee = assignee
     c.first_response(ticket)
     c.record(
-        ticket,
-        EventKind.ASSIGNED,
-        actor=agent,
-        data={"to": assignee.username, "from": previous.username if previous else ""},
+        ticket, EventKind.ASSIGNED, actor=agent, data={"to": assignee.username, "from": previous}
     )
     if ticket.status == S.NEW:
         c.set_status(ticket, S.IN_PROGRESS, actor=agent)
@@ -74,8 +65,7 @@ def ticket_assign(*, ticket: Ticket, agent: Any, assignee: Any) -> Ticket:
     else:
         ticket.updated_at = timezone.now()
         ticket.save()
-    c.audit("assigned", ticket, actor=agent, data={"to": assignee.username})
-    return ticket
+    return previous
 
 
 @transaction.atomic
