@@ -100,3 +100,20 @@ def url_var(name: str, default: str) -> str:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ConfigError(f"{name}={raw!r} must be an absolute http(s) URL")
     return raw
+
+
+def email_from_url(url: str, *, base_dir: Path) -> dict:
+    """Parse ``EMAIL_URL`` (smtp://, smtp+tls://, smtps://, consolemail://, filemail://...).
+
+    ``filemail:///var/mail/portal`` means the absolute folder /var/mail/portal (django-environ
+    alone would read it as the relative path var/mail/portal); ``filemail://var/mail`` is
+    relative to the project folder.
+    """
+    try:
+        config = environ.Env.email_url_config(url)
+    except Exception as exc:
+        raise ConfigError(f"EMAIL_URL cannot be parsed ({exc.__class__.__name__})") from None
+    if url.startswith("filemail://"):
+        folder = Path(url[len("filemail://") :] or "var/mail")
+        config["EMAIL_FILE_PATH"] = str(folder if folder.is_absolute() else base_dir / folder)
+    return config

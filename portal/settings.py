@@ -16,6 +16,7 @@ from portal.env import (
     ConfigError,
     bool_var,
     database_from_url,
+    email_from_url,
     env,
     int_var,
     list_var,
@@ -279,7 +280,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # --- Email and SMS --------------------------------------------------------------------------
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email = email_from_url(env.str("EMAIL_URL", default="consolemail://"), base_dir=BASE_DIR)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 for _key in ("EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD"):
     if _email.get(_key) not in (None, ""):

@@ -229,3 +229,18 @@ def test_unknown_pages_get_the_portal_404(client, db):
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert "Page not found" in response.content.decode()
     assert 'href="/help/"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("filemail:///var/mail/portal", "/var/mail/portal"),
+        ("filemail://var/mail", str(ROOT / "var/mail")),
+    ],
+)
+def test_filemail_paths_read_as_written(url, path):
+    from portal.env import email_from_url
+
+    config = email_from_url(url, base_dir=ROOT)
+    assert config["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+    assert config["EMAIL_FILE_PATH"] == path
