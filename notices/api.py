@@ -18,8 +18,8 @@ from audit.services import audit_record
 from notices import conf
 from notices.models import Notice
 from notices.presenters import retry_after_seconds
-from notices.ratelimit import ratelimit_count, ratelimit_hit
 from notices.selectors import block_from_window, notices_window
+from portal import ratelimit
 from portal.net import client_ip
 
 SECRET_HEADER = "X-Portal-Secret"  # noqa: S105 (a header name)
@@ -101,9 +101,9 @@ def lock_status(request: HttpRequest) -> JsonResponse:
     if not expected:
         return _error(HTTPStatus.NOT_FOUND, "not_found", "this API is turned off")
     ip = client_ip(request)
-    bad_key = f"lock-status-bad:{ip}"
     bad_limit = conf.get("LOCK_STATUS_API_BAD_SECRET_LIMIT")
-    if ratelimit_count(name=bad_key, window=BAD_SECRET_WINDOW) >= bad_limit:
+    bad_spec = f"{bad_limit}/{BAD_SECRET_WINDOW}s"
+    if ratelimit.peek("lock-status-bad", ip, bad_spec):
         return _error(
             HTTPStatus.TOO_MANY_REQUESTS,
             "too_many_requests",
@@ -111,7 +111,7 @@ def lock_status(request: HttpRequest) -> JsonResponse:
             Retry_After=str(BAD_SECRET_WINDOW),
         )
     if not _secret_matches(request.headers.get(SECRET_HEADER, ""), expected):
-        ratelimit_hit(name=bad_key, limit=bad_limit, window=BAD_SECRET_WINDOW)
+        ratelimit.hit("lock-status-bad", ip, bad_spec)
         with transaction.atomic():
             audit_record(
                 event="notices.lock_status_refused",
@@ -123,9 +123,7 @@ def lock_status(request: HttpRequest) -> JsonResponse:
             "unauthorized",
             f"send the shared secret in the {SECRET_HEADER} header",
         )
-    if not ratelimit_hit(
-        name=f"lock-status:{ip}", limit=conf.get("LOCK_STATUS_API_RATE_PER_MINUTE"), window=60
-    ):
+    if ratelimit.hit("lock-status", ip, f"{conf.get('LOCK_STATUS_API_RATE_PER_MINUTE')}/m"):
         return _error(
             HTTPStatus.TOO_MANY_REQUESTS,
             "too_many_requests",

@@ -10,7 +10,8 @@ from django.core.checks import Error, register
 
 @register()
 def tickets_settings_check(app_configs, **kwargs):
-    from tickets import conf, ratelimit, sla
+    from portal import ratelimit
+    from tickets import conf, sla
 
     errors = []
     for name in (

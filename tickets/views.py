@@ -22,8 +22,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.models import normalize_identifier
 from audit.services import audit_record
+from portal import ratelimit
 from portal.net import client_ip, user_agent
-from tickets import conf, ratelimit
+from tickets import conf
 from tickets.errors import TicketClosed
 from tickets.forms import ReplyForm, UnlockRequestForm
 from tickets.selectors import ticket_by_token, ticket_expected_wait, ticket_public_events

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from portal.ratelimit import parse
 from tests.tickets.conftest import at
 from tickets import sla
-from tickets.ratelimit import parse
 
 
 def test_inside_business_hours_the_clock_runs():

@@ -1,18 +1,21 @@
 """Fixed-window rate limits in the shared cache (Redis in production), never per process.
 
-Specs read like ``"3/h,6/d"``: at most 3 per hour and 6 per day. Keys are hashed, so the cache
-holds no typed username or IP in clear.
+Specs read like ``"3/h,6/d"``: at most 3 per hour and 6 per day (``"5/60s"``, ``"10/5m"``...).
+Keys are hashed, so the cache holds no typed username or IP in clear. A cache that is down
+lets the request through (logged): a limit must not turn an outage into an error page.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 
 from django.core.cache import cache
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,14 +43,23 @@ def _key(scope: str, key: str, rule: Rule, now: float) -> tuple[str, int]:
     digest = hashlib.sha256(f"{scope}\x00{key}".encode()).hexdigest()[:40]
     window = int(now // rule.seconds)
     expires_in = int((window + 1) * rule.seconds - now) + 1
-    return f"tickets:rl:{scope}:{digest}:{rule.seconds}:{window}", expires_in
+    return f"rl:{scope}:{digest}:{rule.seconds}:{window}", expires_in
 
 
 def hit(scope: str, key: str, spec: str) -> int:
     """Count one event for ``key``; 0 if within every rule, else the seconds until allowed."""
+    rules = parse(spec)
+    try:
+        return _hit(scope, key, rules)
+    except Exception as exc:  # the cache is down
+        logger.warning("rate limit %s not counted (cache: %s)", scope, exc.__class__.__name__)
+        return 0
+
+
+def _hit(scope: str, key: str, rules: list[Rule]) -> int:
     now = time.time()
     wait = 0
-    for rule in parse(spec):
+    for rule in rules:
         name, expires_in = _key(scope, key, rule, now)
         cache.add(name, 0, timeout=expires_in)
         try:
@@ -62,10 +74,15 @@ def hit(scope: str, key: str, spec: str) -> int:
 
 def peek(scope: str, key: str, spec: str) -> int:
     """Like ``hit`` without counting: 0 if another event would be allowed now."""
+    rules = parse(spec)
     now = time.time()
     wait = 0
-    for rule in parse(spec):
-        name, expires_in = _key(scope, key, rule, now)
-        if (cache.get(name) or 0) >= rule.count:
-            wait = max(wait, expires_in)
+    try:
+        for rule in rules:
+            name, expires_in = _key(scope, key, rule, now)
+            if (cache.get(name) or 0) >= rule.count:
+                wait = max(wait, expires_in)
+    except Exception as exc:  # the cache is down
+        logger.warning("rate limit %s not read (cache: %s)", scope, exc.__class__.__name__)
+        return 0
     return wait
