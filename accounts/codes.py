@@ -33,8 +33,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-import phonenumbers
-from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -44,6 +42,7 @@ from accounts import conf, ratelimit
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, ResetFlow, User
 from audit.services import audit_record
+from messaging.guard import sms_allowed_region
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -134,15 +133,6 @@ def verified_address(*, user: User, channel: str) -> str | None:
     if channel == CodeChannel.SMS and user.has_verified_phone:
         return str(user.phone)
     return None
-
-
-def sms_region_allowed(number: str) -> bool:
-    try:
-        parsed = phonenumbers.parse(str(number), None)
-    except phonenumbers.NumberParseException:
-        return False
-    region = phonenumbers.region_code_for_number(parsed)
-    return bool(region) and region.upper() in settings.SMS_ALLOWED_REGIONS
 
 
 # --- devices ------------------------------------------------------------------------------------
@@ -256,7 +246,7 @@ def code_issue(
         target = address or verified_address(user=user, channel=channel)
         if not target:
             return _refuse(reason="no_contact", actor=actor, **common)
-        if channel == CodeChannel.SMS and not sms_region_allowed(target):
+        if channel == CodeChannel.SMS and not sms_allowed_region(target):
             return _refuse(reason="sms_region", actor=actor, **common)
         device = _device_get_or_create(
             user=user, purpose=purpose, channel=channel, address=target, flow=flow

@@ -6,13 +6,15 @@ looked up. Django's CharField already refuses NUL characters.
 
 from __future__ import annotations
 
-import phonenumbers
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts import codes
 from accounts.models import CodeChannel
+from messaging.errors import InvalidRecipient
+from messaging.guard import sms_allowed_region
+from messaging.recipients import phone_normalize
 
 PASSWORD_FIELD_MAX = 1024  # beyond the 128-character rule; longer input is refused unread
 
@@ -160,16 +162,13 @@ class ContactForm(forms.Form):
 
 def _phone_clean(form: forms.Form, value: str) -> str | None:
     try:
-        number = phonenumbers.parse(value, settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+        e164 = phone_normalize(value)
+    except InvalidRecipient:
         form.add_error(
             "value", _("Enter a valid mobile number, with +country code if not from China.")
         )
         return None
-    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    if not codes.sms_region_allowed(e164):
+    if not sms_allowed_region(e164):
         form.add_error(
             "value",
             _("Text messages can only be sent to numbers in: %(regions)s.")

@@ -30,18 +30,15 @@ def user_find_by_identifier(*, identifier: str) -> User | None:
 
 
 def _as_e164(value: str) -> str | None:
-    import phonenumbers
-    from django.conf import settings
+    from messaging.errors import InvalidRecipient
+    from messaging.recipients import phone_normalize
 
     if not any(ch.isdigit() for ch in value):
         return None
     try:
-        number = phonenumbers.parse(value, settings.PHONENUMBER_DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
+        return phone_normalize(value)
+    except InvalidRecipient:
         return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:

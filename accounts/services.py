@@ -23,6 +23,7 @@ from accounts.models import PasswordHistory, ResetBlock, ResetFlow, User, UserSe
 from accounts.passwords import password_check
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
+from messaging.guard import sms_allowed_region
 from portal.net import browser_label, client_ip, user_agent
 
 
@@ -242,7 +243,7 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
         raise ResetInviteRefused(
             _("This person has no verified contact for this channel."), code="no_contact"
         )
-    if channel == "sms" and not codes.sms_region_allowed(address):
+    if channel == "sms" and not sms_allowed_region(address):
         raise ResetInviteRefused(codes.REFUSALS["sms_region"], code="sms_region")
     sends_key = ratelimit.key_for("code-sends-reset", user.pk)
     state = ratelimit.window_state(sends_key, limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600)

@@ -14,6 +14,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 
+import phonenumbers
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
@@ -68,8 +69,13 @@ def _incr(key: str, ttl: int) -> int:
 
 
 def sms_allowed_region(phone: str) -> bool:
+    """May text messages go to this number (E.164)? Unreadable numbers may not."""
     allowed = {r.upper() for r in conf.get("SMS_ALLOWED_REGIONS")}
-    return phone_region(phone).upper() in allowed
+    try:
+        region = phone_region(str(phone))
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(region) and region.upper() in allowed
 
 
 def _spend_redis(backend, specs) -> Refusal | None:
