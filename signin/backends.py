@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError
+from django.urls import reverse
 
 from portal.net import client_ip
 from signin import browsers, lockcache
@@ -115,13 +116,4 @@ def _cached_refusal(request, typed: str) -> Refusal | None:
 
 def door_of(request) -> str:
     path = getattr(request, "path", "") or ""
-    return "admin" if path.startswith(_admin_prefix()) else "site"
-
-
-def _admin_prefix() -> str:
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("admin:index")
-    except NoReverseMatch:
-        return "/admin/"
+    return "admin" if path.startswith(reverse("admin:index")) else "site"

@@ -13,7 +13,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -31,13 +31,6 @@ from signin.lockout import Refusal
 from signin.models import Scope
 
 STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
-
-
-def _url(name: str, fallback: str) -> str:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return fallback
 
 
 # --- Sign in --------------------------------------------------------------------------------
@@ -79,7 +72,7 @@ def _after_step(step: str | None, next_url: str) -> HttpResponse:
 
 
 def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse:
-    context = {"form": form, "next": next_url, "reset_url": _reset_url()}
+    context = {"form": form, "next": next_url, "reset_url": reverse("reset:start")}
     return render(request, "signin/login.html", context, status=status)
 
 
@@ -207,7 +200,11 @@ def locked_view(request: HttpRequest) -> HttpResponse:
     lock = lock_get(reference=request.GET.get("ref", "")[:32])
     if lock is not None and lock.is_active():
         return _lock_page(request, lock, username="")
-    context = {"lock": lock, "login_url": reverse("signin:login"), "reset_url": _reset_url()}
+    context = {
+        "lock": lock,
+        "login_url": reverse("signin:login"),
+        "reset_url": reverse("reset:start"),
+    }
     return render(request, "signin/unlocked.html", context)
 
 
@@ -224,8 +221,8 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "locked_until": lock.locked_until,
         "minutes_left": math.ceil(seconds / 60),
         "reference": lock.reference,
-        "reset_url": _reset_url(),
-        "unlock_url": _url("tickets:unlock", "/tickets/unlock/") + "?" + urlencode(unlock_query),
+        "reset_url": reverse("reset:start"),
+        "unlock_url": reverse("tickets:unlock") + "?" + urlencode(unlock_query),
         "login_url": reverse("signin:login"),
         "again_url": reverse("signin:locked") + "?" + urlencode({"ref": lock.reference}),
     }
@@ -233,7 +230,3 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
     response["Retry-After"] = str(seconds)
     add_never_cache_headers(response)
     return response
-
-
-def _reset_url() -> str:
-    return _url("reset:start", "/accounts/password/reset/")
