@@ -20,7 +20,7 @@ from accounts import codes, conf
 from accounts.flows import reset
 from accounts.flows.reset_outcome import Outcome
 from accounts.forms import CodeForm, NewPasswordForm, ResetStartForm, SecondFactorForm
-from accounts.models import CodeChannel
+from accounts.models import CodeChannel, ResetFlow
 from accounts.passwords import password_rules
 from portal.net import client_ip
 
@@ -48,6 +48,20 @@ def restart_page(request: HttpRequest, error: str) -> HttpResponse:
         {"message": outcome.message, "error": error},
         status=HTTPStatus.BAD_REQUEST,
     )
+
+
+def _open_flow(
+    request: HttpRequest, *, at: str | None = None
+) -> tuple[ResetFlow | None, HttpResponse | None]:
+    """The browser's flow, or the response that takes it elsewhere: the restart page when it
+    cannot go on, a redirect to its step when it is not at ``at``."""
+    flow = reset.flow_from_session(request)
+    problem = reset.flow_problem(flow)
+    if problem:
+        return None, restart_page(request, problem)
+    if at is not None and flow.state != at:
+        return None, redirect(STEP_URLS[reset.step_for(flow)])
+    return flow, None
 
 
 def _next(outcome: Outcome) -> HttpResponse:
@@ -98,12 +112,9 @@ class VerifyView(View):
     template = "accounts/reset/verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        flow = reset.flow_from_session(request)
-        problem = reset.flow_problem(flow)
-        if problem:
-            return restart_page(request, problem)
-        if flow.state != flow.State.CODE_SENT:
-            return redirect(STEP_URLS[reset.step_for(flow)])
+        flow, elsewhere = _open_flow(request, at=ResetFlow.State.CODE_SENT)
+        if elsewhere:
+            return elsewhere
         return self._page(request, flow, CodeForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -120,10 +131,9 @@ class VerifyView(View):
             return _next(outcome) if outcome.ok else self._refused(request, outcome, CodeForm())
         form = CodeForm(request.POST)
         if not form.is_valid():
-            flow = reset.flow_from_session(request)
-            problem = reset.flow_problem(flow)
-            if problem:
-                return restart_page(request, problem)
+            flow, elsewhere = _open_flow(request)
+            if elsewhere:
+                return elsewhere
             return self._page(request, flow, form, status=HTTPStatus.BAD_REQUEST)
         outcome = reset.reset_verify(
             flow_key=reset.flow_key_from_session(request),
@@ -168,20 +178,17 @@ class SecondFactorView(View):
     template = "accounts/reset/second_factor.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        flow = reset.flow_from_session(request)
-        problem = reset.flow_problem(flow)
-        if problem:
-            return restart_page(request, problem)
-        if flow.state != flow.State.SECOND_FACTOR:
-            return redirect(STEP_URLS[reset.step_for(flow)])
+        _flow, elsewhere = _open_flow(request, at=ResetFlow.State.SECOND_FACTOR)
+        if elsewhere:
+            return elsewhere
         return render(request, self.template, {"form": SecondFactorForm()})
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = SecondFactorForm(request.POST)
         if not form.is_valid():
-            problem = reset.flow_problem(reset.flow_from_session(request))
-            if problem:
-                return restart_page(request, problem)
+            _flow, elsewhere = _open_flow(request)
+            if elsewhere:
+                return elsewhere
             return render(request, self.template, {"form": form}, status=HTTPStatus.BAD_REQUEST)
         outcome = reset.reset_second_factor(request=request, token=form.cleaned_data["otp_token"])
         if outcome.ok or outcome.error == "already_verified":
@@ -201,20 +208,17 @@ class NewPasswordView(View):
     template = "accounts/reset/new_password.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        flow = reset.flow_from_session(request)
-        problem = reset.flow_problem(flow)
-        if problem:
-            return restart_page(request, problem)
-        if flow.state != flow.State.READY:
-            return redirect(STEP_URLS[reset.step_for(flow)])
+        _flow, elsewhere = _open_flow(request, at=ResetFlow.State.READY)
+        if elsewhere:
+            return elsewhere
         return self._page(request, NewPasswordForm())
 
     def post(self, request: HttpRequest) -> HttpResponse:
         form = NewPasswordForm(request.POST)
         if not form.is_valid():
-            problem = reset.flow_problem(reset.flow_from_session(request))
-            if problem:
-                return restart_page(request, problem)
+            _flow, elsewhere = _open_flow(request)
+            if elsewhere:
+                return elsewhere
             return self._page(request, form, status=HTTPStatus.BAD_REQUEST)
         try:
             outcome = reset.reset_complete(
