@@ -129,6 +129,19 @@ def flow_problem(flow: ResetFlow | None, *, now: datetime | None = None) -> str 
     return None
 
 
+def _not_at(
+    flow: ResetFlow | None, state: str, *, now: datetime, invited: bool | None = None
+) -> Outcome | None:
+    """Why ``flow`` cannot take the step for ``state`` (it cannot go on, or it is elsewhere; with
+    ``invited`` set, also when it was or was not started by an agent's link), or None."""
+    problem = flow_problem(flow, now=now)
+    if problem:
+        return Outcome(ok=False, error=problem)
+    if flow.state != state or (invited is not None and bool(flow.started_by_id) != invited):
+        return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+    return None
+
+
 def _audit_refusal(*, request: HttpRequest, subject: str, outcome: Outcome, step: str) -> None:
     audit_record(
         event="reset.refused",
@@ -186,14 +199,11 @@ def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome
     now = timezone.now()
     with transaction.atomic():
         flow = flow_from_session(request, lock=True)
-        problem = flow_problem(flow, now=now)
-        if problem:
-            return Outcome(ok=False, error=problem)
-        if flow.state != ResetFlow.State.CODE_SENT or flow.started_by_id:
-            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        refusal = _not_at(flow, ResetFlow.State.CODE_SENT, now=now, invited=False)
+        if refusal is not None:
+            return refusal
         channel = channel if channel in codes.CHANNELS else flow.channel
         next_at = flow.last_sent_at + timedelta(seconds=codes.resend_cooldown_seconds())
-        refusal = None
         if now < next_at:
             refusal = Outcome(ok=False, error="cooldown", retry_at=next_at)
         else:
@@ -243,12 +253,9 @@ def reset_verify(
     now = timezone.now()
     with transaction.atomic():
         flow = flow_by_key(flow_key, lock=True) if flow_key else None
-        problem = flow_problem(flow, now=now)
-        if problem:
-            return Outcome(ok=False, error=problem)
-        if flow.state != ResetFlow.State.CODE_SENT:
-            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
-        refusal = limits.failure_caps(flow=flow, ip=ip)
+        refusal = _not_at(flow, ResetFlow.State.CODE_SENT, now=now)
+        if refusal is None:
+            refusal = limits.failure_caps(flow=flow, ip=ip)
         if refusal is not None:
             return refusal
         if flow.code_expires_at is None or now >= flow.code_expires_at:
@@ -278,11 +285,9 @@ def reset_invite_accept(*, request: HttpRequest) -> Outcome:
     now = timezone.now()
     with transaction.atomic():
         flow = flow_from_session(request, lock=True)
-        problem = flow_problem(flow, now=now)
-        if problem:
-            return Outcome(ok=False, error=problem)
-        if flow.state != ResetFlow.State.CODE_SENT or not flow.started_by_id:
-            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        refusal = _not_at(flow, ResetFlow.State.CODE_SENT, now=now, invited=True)
+        if refusal is not None:
+            return refusal
         if not user_is_active(flow):
             return Outcome(ok=False, error="expired")
         # An agent's link is a deliberate act after checking the caller: it works even while the
@@ -296,12 +301,9 @@ def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
     now = timezone.now()
     with transaction.atomic():
         flow = flow_from_session(request, lock=True)
-        problem = flow_problem(flow, now=now)
-        if problem:
-            return Outcome(ok=False, error=problem)
-        if flow.state != ResetFlow.State.SECOND_FACTOR:
-            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
-        refusal = limits.failure_caps(flow=flow, ip=ip)
+        refusal = _not_at(flow, ResetFlow.State.SECOND_FACTOR, now=now)
+        if refusal is None:
+            refusal = limits.failure_caps(flow=flow, ip=ip)
         if refusal is not None:
             return refusal
         matched, waiting = twostep.second_factor_match(user=flow.user, token=token)
@@ -338,11 +340,9 @@ def reset_complete(*, request: HttpRequest, new_password: str) -> Outcome:
     now = timezone.now()
     with transaction.atomic():
         flow = flow_from_session(request, lock=True)
-        problem = flow_problem(flow, now=now)
-        if problem:
-            return Outcome(ok=False, error=problem)
-        if flow.state != ResetFlow.State.READY:
-            return Outcome(ok=False, error="already_verified", next_step=step_for(flow))
+        refusal = _not_at(flow, ResetFlow.State.READY, now=now)
+        if refusal is not None:
+            return refusal
         user = flow.user
         user_password_set(user=user, raw_password=new_password, reason="reset", request=request)
         flow.state = ResetFlow.State.DONE
