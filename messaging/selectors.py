@@ -19,10 +19,3 @@ def outbox_recent(*, limit: int = 50, channel: str | None = None) -> QuerySet[Ou
     if channel:
         qs = qs.filter(channel=channel)
     return qs[:limit]
-
-
-def outbox_counts_by_status() -> dict[str, int]:
-    from django.db.models import Count
-
-    rows = OutboxMessage.objects.values("status").annotate(n=Count("id"))
-    return {row["status"]: row["n"] for row in rows}

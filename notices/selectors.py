@@ -101,11 +101,6 @@ def notices_active(*, now: datetime | None = None) -> list[Notice]:
     return [n for n in notices_window(now=now) if n.is_active_at(now)]
 
 
-def notices_upcoming(*, now: datetime | None = None) -> list[Notice]:
-    now = now or timezone.now()
-    return [n for n in notices_window(now=now) if not n.is_active_at(now)]
-
-
 def notices_for_banner(
     *, now: datetime | None = None, dismissed: frozenset[int] | set[int] = frozenset()
 ) -> list[Notice]:

@@ -50,11 +50,3 @@ class CodeRejected(TicketError):
 
 class DeliveryRefused(TicketError):
     default_message = _("The message could not be queued on this channel.")
-
-
-class RateLimited(TicketError):
-    default_message = _("Too many requests. Please wait a while and try again.")
-
-    def __init__(self, message=None, *, retry_after: int = 60):
-        self.retry_after = retry_after
-        super().__init__(message)

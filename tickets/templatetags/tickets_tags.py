@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
-from tickets.models import Channel, ProblemSince, Resolution, TicketStatus, Tried
+from tickets.models import Channel, Resolution, TicketStatus, Tried
 
 register = template.Library()
 
@@ -39,11 +39,6 @@ def resolution_text(value: str) -> str:
 @register.filter
 def channel_label(value: str) -> str:
     return {Channel.EMAIL: _("email"), Channel.SMS: _("text message")}.get(value, value)
-
-
-@register.filter
-def problem_since_label(value: str) -> str:
-    return str(dict(ProblemSince.choices).get(value, value))
 
 
 @register.filter
