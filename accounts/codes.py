@@ -30,12 +30,11 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import conf, ratelimit
@@ -347,29 +346,3 @@ def code_verify(
             data=data,
         )
     return ok
-
-
-def code_status(*, user: User, purpose: str) -> dict:
-    """What a page may say about the current code: expiry, tries left, when a resend is allowed."""
-    device = _device_for(user=user, purpose=purpose, flow=None, lock=False)
-    if device is None:
-        return {
-            "active": False,
-            "expires_at": None,
-            "tries_left": code_max_tries(),
-            "resend_at": None,
-        }
-    now = timezone.now()
-    resend_at = None
-    if device.last_generated_timestamp:
-        resend_at = device.last_generated_timestamp + timedelta(seconds=resend_cooldown_seconds())
-        if resend_at <= now:
-            resend_at = None
-    return {
-        "active": bool(device.token_hash) and now < device.valid_until,
-        "expires_at": device.valid_until,
-        "tries_left": device.tries_left,
-        "resend_at": resend_at,
-        "channel": device.channel,
-        "destination": mask_contact(device.channel, device.address),
-    }

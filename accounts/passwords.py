@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import (
-    password_validators_help_texts,
     validate_password,
 )
 from django.core.exceptions import ValidationError
@@ -40,10 +39,6 @@ def password_rules() -> list[str]:
         _("No rules about digits or symbols: a long phrase you can remember is best."),
     ]
     return rules
-
-
-def password_help_texts() -> list[str]:
-    return password_validators_help_texts()
 
 
 def password_check(*, user, raw_password: str) -> None:

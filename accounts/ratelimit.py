@@ -60,10 +60,6 @@ def window_hit(key: str, *, window: int) -> int:
     return len(times)
 
 
-def window_clear(key: str) -> None:
-    cache.delete(key)
-
-
 def streak_add(key: str, *, ttl: int) -> int:
     """Count one more consecutive event (a wrong code); a streak older than ``ttl`` restarts."""
     now = timezone.now()
@@ -74,13 +70,6 @@ def streak_add(key: str, *, ttl: int) -> int:
     count += 1
     cache.set(key, (count, now.timestamp()), timeout=ttl + 60)
     return count
-
-
-def streak_get(key: str, *, ttl: int) -> int:
-    value = cache.get(key)
-    if value and timezone.now().timestamp() - value[1] < ttl:
-        return value[0]
-    return 0
 
 
 def streak_clear(key: str) -> None:

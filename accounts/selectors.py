@@ -85,21 +85,3 @@ def unlock_tickets_for_user(*, user: User, limit: int = 10) -> list:
     except ImportError:
         return []
     return list(Ticket.objects.filter(user=user).order_by("-pk")[:limit])
-
-
-def reset_block_active(*, user: User):
-    """The active self-service reset block of the account, if any (for agents' pages)."""
-    from django.utils import timezone
-
-    from accounts.models import ResetBlock
-
-    return (
-        ResetBlock.objects.filter(
-            user=user,
-            key=f"account:{user.pk}",
-            lifted_at__isnull=True,
-            until__gt=timezone.now(),
-        )
-        .order_by("-until")
-        .first()
-    )

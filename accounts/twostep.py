@@ -35,10 +35,6 @@ BACKUP_NAME = "backup"
 
 
 # --- reads --------------------------------------------------------------------------------------
-def totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
-
-
 def two_step_enabled(user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 

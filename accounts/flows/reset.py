@@ -373,8 +373,3 @@ def reset_complete(*, request: HttpRequest, new_password: str) -> Outcome:
         )
     request.session.pop(SESSION_KEY, None)
     return Outcome(ok=True, next_step="login")
-
-
-def reset_forget(*, request: HttpRequest) -> None:
-    """The browser gives up ("start again"): forget the flow key."""
-    request.session.pop(SESSION_KEY, None)
