@@ -8,7 +8,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -17,11 +16,12 @@ from django.utils.crypto import salted_hmac
 
 from accounts.models import User, normalize_identifier
 from accounts.selectors import user_find_by_identifier
-from portal.tasks import task_enqueue
+from portal.tasks import task_enqueue_on_commit
 from tickets import sla
 from tickets.errors import TicketClosed
 from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
 from tickets.services import _common as c
+from tickets.tasks import ticket_notify_received_task
 
 logger = logging.getLogger("tickets")
 
@@ -174,17 +174,10 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
             "contact_matches": ticket.contact_match or "none",
         },
     )
-    # Identical for known and unknown accounts: the task decides whether anyone is told.
-    transaction.on_commit(partial(_received_notice_queue, ticket.pk))
+    # Identical for known and unknown accounts: the task decides whether anyone is told. A broker
+    # that is down at commit is logged; ``tickets_received_catch_up`` sends the notice later.
+    task_enqueue_on_commit(ticket_notify_received_task, ticket.pk)
     return ticket
-
-
-def _received_notice_queue(ticket_id: int) -> None:
-    """After commit: queue the "request received" task. A broker that is down must not turn a
-    filed request into an error page; ``tickets_received_catch_up`` sends the notice later."""
-    from tickets.tasks import ticket_notify_received_task
-
-    task_enqueue(ticket_notify_received_task, ticket_id)
 
 
 def tickets_received_catch_up(
