@@ -79,9 +79,7 @@ def signins_recent_for_user(
 
 
 def unlock_tickets_for_user(*, user: User, limit: int = 10) -> list:
-    """The user's unlock requests (tickets app), newest first; empty if that app is absent."""
-    try:
-        from tickets.models import Ticket
-    except ImportError:
-        return []
+    """The user's unlock requests (tickets app), newest first."""
+    from tickets.models import Ticket
+
     return list(Ticket.objects.filter(user=user).order_by("-pk")[:limit])
