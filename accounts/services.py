@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -230,7 +229,7 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
     step if enrolled, and chooses a password. Counts toward the account's 5 reset sends per
     hour. Raises ``ResetInviteRefused``.
     """
-    from accounts.flows.reset_limits import typed_key
+    from accounts.flows.reset_limits import sha, typed_key
     from messaging.errors import MessagingError
     from messaging.services import messaging_send
 
@@ -255,7 +254,7 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
     link = settings.PORTAL_BASE_URL.rstrip("/") + reverse("reset:link", args=[token])
     with transaction.atomic():
         flow = ResetFlow.objects.create(
-            key_hash=hashlib.sha256(token.encode()).hexdigest(),
+            key_hash=sha(token),
             identifier_key=typed_key(user.get_username()),
             user=user,
             started_by=actor,
