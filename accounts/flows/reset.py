@@ -158,7 +158,8 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
         raise ValueError("channel must be email or sms")
     ip = client_ip(request)
     key = limits.typed_key(identifier)
-    subject = normalize_identifier(identifier)[:150]
+    typed = normalize_identifier(identifier)[:254]
+    subject = typed[:150]
     refusal = limits.visible_caps(ip=ip, key=key, channel=channel)
     if refusal is not None:
         with transaction.atomic():
@@ -170,7 +171,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
         flow = ResetFlow.objects.create(
             key_hash=limits.sha(flow_key),
             identifier_key=key,
-            typed=normalize_identifier(identifier)[:254],
+            typed=typed,
             channel=channel,
             created_at=now,
             expires_at=now + timedelta(seconds=conf.get("RESET_FLOW_TTL_SECONDS")),
