@@ -28,6 +28,7 @@ from tickets.forms import (
 )
 from tickets.labels import SLA_LABELS
 from tickets.models import Ticket
+from tickets.services._common import ALLOWED_FROM
 
 
 @dataclass(frozen=True)
@@ -175,29 +176,31 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
     lock now, and which actions this agent may take in the current status."""
     user = request.user
     can_change = model_admin.has_change_permission(request, ticket)
-    open_ = ticket.is_open
-    active = ticket.status in ("new", "in_progress", "waiting")
     known = ticket.user_id is not None
     own = ticket.user_id == user.pk
     sla_state = selectors.ticket_sla_state(ticket=ticket)
+
+    def may(transition: str) -> bool:  # the services' status machine decides, not a copy of it
+        return ticket.status in ALLOWED_FROM[transition]
+
     allowed = {
-        "claim": can_change and active and ticket.assignee_id != user.pk,
-        "assign": can_change and active,
-        "verify": can_change and active and known and not own and not ticket.is_verified,
+        "claim": can_change and may("claim") and ticket.assignee_id != user.pk,
+        "assign": can_change and may("assign"),
+        "verify": can_change and may("verify") and known and not own and not ticket.is_verified,
         "unlock": can_change
-        and active
+        and may("unlock")
         and known
         and not own
         and user.has_perm("tickets.unlock_account"),
-        "approve": ticket.status == "approval"
+        "approve": may("approve")
         and user.has_perm("tickets.approve_unlock")
         and ticket.unlock_requested_by_id != user.pk,
-        "reset": can_change and active and known and not own,
-        "ask_info": can_change and ticket.status in ("new", "in_progress"),
+        "reset": can_change and may("reset") and known and not own,
+        "ask_info": can_change and may("ask_info"),
         "message": can_change,
-        "resolve": can_change and open_,
-        "reject": can_change and open_,
-        "reopen": can_change and not open_,
+        "resolve": can_change and may("resolve"),
+        "reject": can_change and may("reject"),
+        "reopen": can_change and may("reopen"),
     }
     return {
         "ticket": ticket,
