@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.db.models import Q
@@ -189,7 +188,3 @@ def account_q(*, user: Any = None, username: str = "") -> Q:
     if getattr(user, "pk", None):
         return Q(user_id=user.pk)
     return Q(user__isnull=True, account_key=normalize_identifier(username))
-
-
-def window(hours: int) -> timedelta:
-    return timedelta(hours=hours)
