@@ -16,14 +16,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError
-from django.urls import reverse
 
 from portal.net import client_ip
 from signin import browsers, lockcache
 from signin.db import bookkeeping
 from signin.identity import MAX_IDENTIFIER_LENGTH, Identity, identity_resolve, typed_clean
 from signin.lockout import Refusal, Refused, attempt_begin
-from signin.services import refusal_record
+from signin.services import door_of, refusal_record
 
 MAX_PASSWORD_LENGTH = 4096
 
@@ -112,8 +111,3 @@ def _cached_refusal(request, typed: str) -> Refusal | None:
         request.signin_refusal_recorded = False
         return None  # the ordinary path decides, from the database
     return refusal
-
-
-def door_of(request) -> str:
-    path = getattr(request, "path", "") or ""
-    return "admin" if path.startswith(reverse("admin:index")) else "site"

@@ -21,11 +21,10 @@ from django.utils.crypto import constant_time_compare
 from portal.net import client_ip
 from portal.redirects import safe_next_url
 from signin import browsers, conf
-from signin.backends import door_of
 from signin.db import bookkeeping
 from signin.identity import identity_for_user
 from signin.lockout import Refused, attempt_begin, attempt_release
-from signin.services import refusal_record
+from signin.services import door_of, refusal_record
 
 PENDING = "signin.pending"
 BACKEND = "signin.backends.LockoutBackend"

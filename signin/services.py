@@ -13,6 +13,7 @@ from axes.models import AccessAttempt
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import UserSession
@@ -114,7 +115,7 @@ def refusal_record(*, request: HttpRequest, refusal: Refusal) -> None:
         user=identity.user,
         subject=identity.typed,
         data={
-            "door": _door(request),
+            "door": door_of(request),
             "scope": refusal.scope,
             "reference": refusal.reference or "",
             "locked_until": refusal.locked_until.isoformat() if refusal.locked_until else "",
@@ -131,7 +132,7 @@ def _audit_attempt(
         user=identity.user,
         subject=identity.typed,
         data={
-            "door": _door(request),
+            "door": door_of(request),
             "reason": reason,
             "failure": attempt.number if attempt else 0,
             "limit": conf.failure_limit(),
@@ -140,10 +141,10 @@ def _audit_attempt(
     )
 
 
-def _door(request: HttpRequest) -> str:
-    from signin.backends import door_of
-
-    return door_of(request)
+def door_of(request: HttpRequest) -> str:
+    """Which login door the request came through: "admin" or "site"."""
+    path = getattr(request, "path", "") or ""
+    return "admin" if path.startswith(reverse("admin:index")) else "site"
 
 
 def _axes_attempt_record(*, request: HttpRequest, attempt: Attempt) -> None:
@@ -239,7 +240,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
         user=user,
         subject=user.get_username(),
         data={
-            "door": _door(request),
+            "door": door_of(request),
             "known_browser": bool(browser),
             "second_step": getattr(request, "signin_second_step", ""),
         },
