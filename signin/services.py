@@ -43,10 +43,6 @@ SESSION_SIGNED_IN_AT = "signin.at"
 SESSION_LAST_SEEN = "signin.seen"
 
 
-class SigninError(Exception):
-    """A sign-in service was asked for something its state does not allow."""
-
-
 # --- After an attempt -----------------------------------------------------------------------
 def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
     """A failed ``authenticate()`` (or second-step code): record it, lock when due, audit it.
