@@ -41,14 +41,14 @@ def _send(ticket: Ticket, *, kind: str, context: dict) -> None:
 
 
 def received(ticket: Ticket) -> None:
-    from portal.browsers import describe
+    from portal.net import browser_label
 
     _send(
         ticket,
         kind=KIND_RECEIVED,
         context={
             "ip": ticket.ip or "",
-            "browser": describe(ticket.user_agent),
+            "browser": browser_label(ticket.user_agent),
         },
     )
 
