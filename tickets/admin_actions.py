@@ -197,7 +197,7 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         and ticket.unlock_requested_by_id != user.pk,
         "reset": can_change and may("reset") and known and not own,
         "ask_info": can_change and may("ask_info"),
-        "message": can_change,
+        "message": can_change and may("message"),
         "resolve": can_change and may("resolve"),
         "reject": can_change and may("reject"),
         "reopen": can_change and may("reopen"),

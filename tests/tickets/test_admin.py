@@ -177,6 +177,18 @@ def test_unknown_account_ticket_page_says_so(agent_client, db):
     assert "No account matches" in page.content.decode()
 
 
+def test_closed_requests_offer_no_message_box(agent_client, agent, employee):
+    from tickets.services import ticket_resolve
+
+    ticket = new_ticket("zhang.wei")
+    url = f"{QUEUE}{ticket.pk}/change/"
+    assert "/act/message/" in agent_client.get(url).content.decode()
+    ticket_resolve(ticket=ticket, agent=agent)
+    page = agent_client.get(url).content.decode()
+    assert "/act/message/" not in page  # the service refuses messages on closed requests
+    assert "/act/reopen/" in page
+
+
 def test_actions_through_the_page(
     agent_client, agent, employee, django_capture_on_commit_callbacks
 ):
