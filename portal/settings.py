@@ -132,7 +132,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "TIMEOUT": 300,
@@ -252,7 +252,7 @@ AXES_DISABLE_ACCESS_LOG = True  # the audit trail and accounts.UserSession recor
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Sessions and cookies -------------------------------------------------------------------
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "signin.sessions"  # Django's database sessions, one write per sign-in
 SESSION_COOKIE_AGE = 12 * 3600  # absolute cap: 12 hours
 SESSION_IDLE_TIMEOUT_SECONDS = int_var("SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_COOKIE_HTTPONLY = True
