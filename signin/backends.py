@@ -45,7 +45,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         cached = _cached_refusal(request, typed_clean(str(username)))
         if cached is not None:
             return self._refused(request, cached)
-        identity = identity_resolve(typed=str(username))
+        identity = identity_resolve(typed=str(username), for_signin=True)
         request.signin_identity = identity
         if not identity.key:
             request.signin_reason = "bad_input"
@@ -103,7 +103,7 @@ def _cached_refusal(request, typed: str) -> Refusal | None:
     request.signin_identity = identity
     refusal = Refusal(identity=identity, scope=lock.scope, lock=lock)
     try:
-        with bookkeeping():
+        with bookkeeping(alone=True):  # one INSERT, one round trip
             refusal_record(request=request, refusal=refusal)
     except IntegrityError:  # the account was deleted since its lock was copied (at commit)
         lockcache.forget(lock.key, typed)

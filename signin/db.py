@@ -1,12 +1,18 @@
-"""The transaction every sign-in attempt's bookkeeping runs in.
+"""The transactions every sign-in attempt's bookkeeping runs in.
 
-On PostgreSQL an outermost bookkeeping transaction commits asynchronously
+On PostgreSQL a bookkeeping transaction of its own commits asynchronously
 (``SET LOCAL synchronous_commit TO OFF``, ``SIGNIN_ASYNC_COMMIT``): it stays atomic and isolated,
 row locks work as usual, and the commit returns without waiting for the WAL flush. The price is
 that a crash of the database server (not of the portal) can lose the last fraction of a second
 of attempt counts and sign-in records; nothing is ever half-written. Without it every sign-in
 waits for two or more disk flushes, which on ordinary disks cost more than the password hash.
 A transaction opened by a caller is never changed.
+
+Round trips are the cost here, not SQL: the ``SET LOCAL`` travels in the same message as the
+transaction's first statement (PostgreSQL runs a message of several statements in order, in the
+one transaction), so it costs nothing extra. ``bookkeeping(alone=True)`` is for a single
+statement: it opens no transaction block at all, and the statement with its ``SET LOCAL`` runs as
+one implicit transaction, in one round trip instead of three (``BEGIN``, statement, ``COMMIT``).
 """
 
 from __future__ import annotations
@@ -18,30 +24,57 @@ from django.db import connection, transaction
 
 from signin import conf
 
+ASYNC_COMMIT = "SET LOCAL synchronous_commit TO OFF; "
 
-class Bookkeeping:
-    def __init__(self, outermost: bool) -> None:
-        self._pending = (
-            outermost
-            and connection.vendor == "postgresql"
-            and bool(conf.get("SIGNIN_ASYNC_COMMIT"))
-        )
 
-    def writes(self) -> None:
-        """Call before the first write of a transaction opened with ``lazy=True``."""
-        if self._pending:
-            self._pending = False
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+class AsyncCommitFirst:
+    """An execute wrapper that sends ``SET LOCAL synchronous_commit TO OFF`` with the next
+    statement, then steps past its (empty) result so the caller reads the statement's own."""
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def __call__(self, execute, sql, params, many, context):
+        if self.done or many:
+            return execute(sql, params, many, context)
+        self.done = True
+        result = execute(ASYNC_COMMIT + sql, params, many, context)
+        context["cursor"].nextset()
+        return result
+
+
+def _async_commit_applies(outermost: bool) -> bool:
+    return outermost and connection.vendor == "postgresql" and bool(conf.get("SIGNIN_ASYNC_COMMIT"))
 
 
 @contextmanager
-def bookkeeping(*, lazy: bool = False) -> Iterator[Bookkeeping]:
-    """Nested in another transaction it adds no savepoint: bookkeeping never raises on purpose,
-    and an unexpected error fails the whole sign-in anyway."""
+def bookkeeping(*, alone: bool = False) -> Iterator[None]:
+    """The sign-in bookkeeping's transaction. Nested in another transaction it adds no savepoint:
+    bookkeeping never raises on purpose, and an unexpected error fails the whole sign-in anyway.
+
+    ``alone=True``: the block runs exactly one statement, as its own transaction (outside a
+    caller's transaction no ``BEGIN``/``COMMIT`` is sent). Use it only for a single statement."""
     outermost = not connection.in_atomic_block
-    state = Bookkeeping(outermost=outermost)
-    with transaction.atomic(savepoint=outermost):
-        if not lazy:
-            state.writes()
-        yield state
+    wrapper = AsyncCommitFirst() if _async_commit_applies(outermost) else None
+    with connection.execute_wrapper(wrapper) if wrapper else _nothing():
+        if alone and outermost:
+            try:
+                yield
+            finally:
+                _finish(wrapper)
+            return
+        with transaction.atomic(savepoint=outermost):
+            try:
+                yield
+            finally:
+                _finish(wrapper)  # before the commit: on-commit hooks run plain
+
+
+def _finish(wrapper: AsyncCommitFirst | None) -> None:
+    if wrapper is not None:
+        wrapper.done = True
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from signin import conf, iplimit
-from signin.db import Bookkeeping, bookkeeping
+from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.models import FailureCounter, Lock, Scope
 
@@ -116,8 +116,9 @@ def attempt_begin(
     ``on_refused`` runs first, inside the same transaction, to record the refusal).
 
     A known browser (``browser``) is counted on its own counter and is not stopped by the IP
-    block; the IP still counts its failures. The account is checked first, so an attempt on a
-    locked account costs one row read and the refusal's record, nothing else.
+    block; the IP still counts its failures. An attempt on a locked account is refused after one
+    row read, with the refusal's record (most never get here: ``signin.lockcache`` refuses them
+    before the database is read).
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
@@ -136,10 +137,9 @@ def attempt_begin(
         )
     refusal = None
     ip_count = iplimit.IpCount(0, 0, None)
-    with bookkeeping(lazy=True) as tx:
+    with bookkeeping():
         row = _row_for_update(scope, identity.key, browser)
         if _roll(row, now):
-            tx.writes()
             row.save(update_fields=ROLL_FIELDS)
         if row.locked_until or row.failures >= conf.failure_limit():
             refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
@@ -148,7 +148,6 @@ def attempt_begin(
             if ip_count.refused:
                 lock = _lock_by_reference(ip_count.reference)
                 refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
-        tx.writes()
         if refusal is not None:
             if on_refused is not None:
                 on_refused(refusal)
@@ -184,30 +183,28 @@ RETURNING failures
 def _count_at_once(
     *, identity: Identity, ip: str | None, browser: str, scope: str, now: datetime
 ) -> tuple[int, iplimit.IpCount] | None:
-    """The usual case in one statement: the counter row exists, is not locked and is below the
-    limit (or its run went stale), so it is counted by a conditional ``UPDATE ... RETURNING``
-    (on PostgreSQL concurrent ones queue on the row and each re-checks the condition, so no
-    more than the limit get through). Then the IP is counted, as on the full path, while the
-    row is held. Returns None, with nothing counted (rolled back), when the full path must
-    decide: no row yet, a lock, the limit reached, a lock that ran out, or the IP refused;
+    """The usual case in two round trips: the IP is counted (one cache call), then the counter
+    row, when it exists, is not locked and is below the limit (or its run went stale), is counted
+    by one conditional ``UPDATE ... RETURNING`` that is its own transaction (on PostgreSQL
+    concurrent ones queue on the row and each re-checks the condition, so no more than the limit
+    get through). Returns None, with nothing counted (the IP's count given back), when the full
+    path must decide: the IP refused, no row yet, a lock, the limit reached, a lock that ran out;
     ``_roll`` and ``_count`` there do the same."""
+    ip_count = iplimit.IpCount(0, 0, None)
+    if iplimit.counted(ip):
+        ip_count = iplimit.count(ip, stop_at_limit=not browser)
+        if ip_count.refused:
+            return None
     stale = now - conf.cooloff()
     sql = COUNT_SQL.format(table=connection.ops.quote_name(FailureCounter._meta.db_table))
     params = [stale, stale, now, now, scope, identity.key, browser, conf.failure_limit(), stale]
-    state = Bookkeeping(outermost=not connection.in_atomic_block)
-    with transaction.atomic():  # a savepoint only when a caller's transaction is open
-        state.writes()
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        ip_count = iplimit.IpCount(0, 0, None)
-        if iplimit.counted(ip):
-            ip_count = iplimit.count(ip, stop_at_limit=not browser)
-            if ip_count.refused:
-                transaction.set_rollback(True)
-                return None
+    with bookkeeping(alone=True), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        if ip_count.number:
+            iplimit.give_back(ip, ip_count.bucket)
+        return None
     return row[0], ip_count
 
 
