@@ -1,0 +1,75 @@
+"""``SESSION_ENGINE``: Django's database sessions, written once per sign-in instead of three times.
+
+Django's database store makes a session row the moment ``login()`` picks a new key (a lookup for
+the key, a savepoint, an ``INSERT``, a release) and writes it again at the end of the request
+(``BEGIN``, ``UPDATE``, ``COMMIT``), because ``login()`` adds the user to the session after the
+key exists. Here a new key is only drawn when it is made (32 random characters from ``secrets``:
+two sessions never draw the same one, and a clash would still be caught, see below) and the row is
+written once, with the request's last save: one ``INSERT``.
+
+Outside a caller's transaction, on PostgreSQL, each write is one statement that is its own
+transaction, sent with the sign-in bookkeeping's asynchronous commit (``signin.db``): one round
+trip. A session row lost to a crash of the database server in the last fraction of a second only
+means signing in again. Inside a transaction (and on SQLite) Django's own save runs.
+
+The rows, their table and everything that reads or deletes them are Django's.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.db import IntegrityError, connection
+from django.utils.crypto import get_random_string
+
+from signin.db import bookkeeping
+
+MAX_KEY_DRAWS = 8
+
+
+class SessionStore(DatabaseSessionStore):
+    def __init__(self, session_key: str | None = None) -> None:
+        super().__init__(session_key)
+        self._unwritten = False
+
+    def create(self) -> None:
+        """A new, empty session whose row the next ``save()`` inserts."""
+        self._session_key = get_random_string(32, VALID_KEY_CHARS)
+        if not hasattr(self, "_session_cache"):
+            self._session_cache = {}
+        self._unwritten = True
+        self.modified = True
+
+    def save(self, must_create: bool = False) -> None:
+        if self.session_key is None:
+            self.create()
+        for _draw in range(MAX_KEY_DRAWS):
+            try:
+                self._write(must_create=must_create or self._unwritten)
+            except CreateError:
+                if not self._unwritten:
+                    raise
+                self._session_key = get_random_string(32, VALID_KEY_CHARS)
+                continue
+            self._unwritten = False
+            return
+        raise CreateError("no free session key")
+
+    def _write(self, *, must_create: bool) -> None:
+        if connection.in_atomic_block or connection.vendor != "postgresql":
+            super().save(must_create=must_create)
+            return
+        data = self._get_session(no_load=must_create)
+        row = self.create_model_instance(data)
+        with bookkeeping(alone=True):
+            if must_create:
+                try:
+                    row.save(force_insert=True)
+                except IntegrityError:
+                    raise CreateError from None
+                return
+            updated = self.model.objects.filter(session_key=row.session_key).update(
+                session_data=row.session_data, expire_date=row.expire_date
+            )
+        if not updated:
+            raise UpdateError  # deleted meanwhile (signed out elsewhere): Django handles it
