@@ -10,11 +10,13 @@ from django.db.models import Q, QuerySet
 from accounts.models import User, UserSession, normalize_identifier
 
 
-def user_find_by_identifier(*, identifier: str) -> User | None:
+def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) -> User | None:
     """The active or inactive user a typed username, email or phone number points at, or None.
 
     Usernames and emails compare case- and whitespace-insensitively; phone numbers are parsed in
-    the default region. Never raises on garbage input.
+    the default region. Never raises on garbage input. ``with_second_step``: the same query also
+    tells whether the user has a confirmed TOTP device or backup-code set
+    (``user.has_second_step``), which a sign-in needs right after the password.
     """
     value = normalize_identifier(identifier)
     if not value or len(value) > 254:
@@ -23,10 +25,29 @@ def user_find_by_identifier(*, identifier: str) -> User | None:
     phone = _as_e164(value)
     if phone:
         query |= Q(phone=phone)
-    matches = list(User.objects.filter(query)[:2])
+    users = User.objects.filter(query)
+    if with_second_step:
+        users = users.annotate(has_second_step=_second_step_exists())
+    matches = list(users[:2])
     if len(matches) != 1:
         return None
     return matches[0]
+
+
+def _second_step_exists():
+    """``EXISTS`` over the confirmed TOTP devices and backup-code sets, as written SQL: building
+    the same with ``Exists()`` costs more CPU than the round trip it saves."""
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user_id = f"{connection.ops.quote_name(User._meta.db_table)}.{connection.ops.quote_name('id')}"
+    tables = [connection.ops.quote_name(m._meta.db_table) for m in (TOTPDevice, StaticDevice)]
+    # Only our own table and column names are interpolated; there are no parameters.
+    parts = [f"EXISTS (SELECT 1 FROM {t} WHERE user_id = {user_id} AND confirmed)" for t in tables]  # noqa: S608
+    return RawSQL(" OR ".join(parts), [], output_field=BooleanField())  # noqa: S611
 
 
 def _as_e164(value: str) -> str | None:

@@ -47,8 +47,12 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
 
 
 def has_second_step(user) -> bool:
-    """Does the user have a confirmed TOTP device or backup-code set? (One query, on every
-    sign-in, so written out.)"""
+    """Does the user have a confirmed TOTP device or backup-code set? A user found by the
+    sign-in's own lookup already knows (``accounts.selectors``, ``with_second_step``); otherwise
+    one query, written out."""
+    known = getattr(user, "has_second_step", None)
+    if isinstance(known, bool):
+        return known
     from django.db import connection
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -30,9 +30,15 @@ def typed_clean(typed: str | None) -> str:
     return cleaned[:MAX_IDENTIFIER_LENGTH]
 
 
-def identity_resolve(*, typed: str | None) -> Identity:
+def identity_resolve(*, typed: str | None, for_signin: bool = False) -> Identity:
+    """``for_signin``: the account comes with ``has_second_step`` (same query), for the step after
+    a right password."""
     cleaned = typed_clean(typed)
-    user = user_find_by_identifier(identifier=cleaned) if cleaned else None
+    user = (
+        user_find_by_identifier(identifier=cleaned, with_second_step=for_signin)
+        if cleaned
+        else None
+    )
     return (
         identity_for_user(user=user, typed=cleaned)
         if user
