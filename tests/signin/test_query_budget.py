@@ -64,4 +64,3 @@ def test_a_cleared_lock_is_not_refused_from_the_cache(en, user):
     assert post_login(en, user.username).status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert lock_clear(username=user.username, how="reset")
     assert sign_in(en, user.username).status_code == HTTPStatus.FOUND
-
