@@ -30,8 +30,11 @@ def normalize_identifier(value: str) -> str:
 
 class PortalUserManager(UserManager):
     def get_by_natural_key(self, username):
-        # Usernames match case- and whitespace-insensitively everywhere, admin login included.
-        return self.get(username__iexact=(username or "").strip())
+        # Usernames match case- and whitespace-insensitively everywhere, admin login included
+        # (through the unique index on LOWER(username)).
+        return self.alias(username_ci=Lower("username")).get(
+            username_ci=(username or "").strip().lower()
+        )
 
 
 class User(AbstractUser):
@@ -69,6 +72,10 @@ class User(AbstractUser):
                 condition=Q(employee_id__isnull=False) & ~Q(employee_id=""),
                 name="user_employee_id_unique",
             ),
+        ]
+        indexes = [
+            # Sign-in and reset look accounts up by phone number too.
+            models.Index(fields=["phone"], condition=~Q(phone=""), name="user_phone"),
         ]
 
     def __str__(self) -> str:

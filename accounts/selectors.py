@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.models import User, UserSession, normalize_identifier
 
@@ -21,11 +22,14 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     value = normalize_identifier(identifier)
     if not value or len(value) > 254:
         return None
-    query = Q(username__iexact=value) | Q(email__iexact=value)
+    # LOWER(...) = value, not iexact's UPPER(...) = UPPER(value): the case-insensitive unique
+    # indexes are on LOWER(username) and LOWER(email) (the latter only where email is not empty),
+    # so each alternative is an index lookup (``tests/accounts/test_lookup_plan.py``).
+    query = Q(username_ci=value) | (Q(email_ci=value) & ~Q(email=""))
     phone = _as_e164(value)
     if phone:
         query |= Q(phone=phone)
-    users = User.objects.filter(query)
+    users = User.objects.alias(username_ci=Lower("username"), email_ci=Lower("email")).filter(query)
     if with_second_step:
         users = users.annotate(has_second_step=_second_step_exists())
     matches = list(users[:2])
