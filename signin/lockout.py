@@ -1,11 +1,11 @@
 """The lockout counters: check, count, lock. Atomic on PostgreSQL.
 
 Every password (or second-step code) check is counted *before* the hash runs: ``attempt_begin``
-counts it on the client IP (``signin.iplimit``, in the shared cache) and then locks the account's
-(or known browser's) counter row with ``SELECT ... FOR UPDATE``, refuses when either is locked or
-already at its limit, and otherwise adds one. The hash runs after that short transaction. A right
-password gives its count back (``attempt_release``); a wrong one keeps it and, when it was the
-limit-th, starts the lock (``attempt_fail``).
+counts it on the client IP (``signin.iplimit``, in the shared cache; a browser the account knows,
+which the IP's limit never stops, only when it fails) and on the account's (or known browser's)
+counter row, and refuses when either is locked or already at its limit. The hash runs after
+that short transaction. A right password gives its count back (``attempt_release``); a wrong one
+keeps it and, when it was the limit-th, starts the lock (``attempt_fail``).
 
 So concurrent wrong passwords for one account are serialised on its counter row: exactly
 ``LOCKOUT_FAILURE_LIMIT`` of them reach the hasher, the rest are refused unhashed (the documented
@@ -115,45 +115,40 @@ def attempt_begin(
     """Count one attempt before its check runs, or raise ``Refused`` (nothing is counted then;
     ``on_refused`` runs first, inside the same transaction, to record the refusal).
 
-    A known browser (``browser``) is counted on its own counter and is not stopped by the IP
-    block; the IP still counts its failures. An attempt on a locked account is refused after one
-    row read, with the refusal's record (most never get here: ``signin.lockcache`` refuses them
-    before the database is read).
+    The IP is counted first (and given back when the account refuses); a refused IP still lets
+    the account's lock, if any, be the reason given. A known browser (``browser``) is counted on
+    its own counter and is not stopped by the IP block; the IP counts its failures when they
+    happen. An attempt on a locked account is refused after one row read, with the refusal's
+    record (most never get here: ``signin.lockcache`` refuses them before the database is read).
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    counted = _count_at_once(identity=identity, ip=ip, browser=browser, scope=scope, now=now)
-    if counted is not None:
-        number, ip_count = counted
-        return Attempt(
-            identity=identity,
-            browser=browser,
-            ip=ip,
-            ip_number=ip_count.number,
-            ip_bucket=ip_count.bucket,
-            number=number,
-            started_at=now,
-            door=door,
-        )
-    refusal = None
     ip_count = iplimit.IpCount(0, 0, None)
-    with bookkeeping():
-        row = _row_for_update(scope, identity.key, browser)
-        if _roll(row, now):
-            row.save(update_fields=ROLL_FIELDS)
-        if row.locked_until or row.failures >= conf.failure_limit():
-            refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
-        elif iplimit.counted(ip):
-            ip_count = iplimit.count(ip, stop_at_limit=not browser)
-            if ip_count.refused:
+    if _ip_counted_before(ip, browser):  # one cache call, atomic: never more than the limit
+        ip_count = iplimit.count(ip, stop_at_limit=True)
+    number = None
+    if not ip_count.refused:
+        number = _count_at_once(identity=identity, scope=scope, browser=browser, now=now)
+    refusal = None
+    if number is None:  # the full path: the row locked, brought up to date, checked, counted
+        with bookkeeping():
+            row = _row_for_update(scope, identity.key, browser)
+            if _roll(row, now):
+                row.save(update_fields=ROLL_FIELDS)
+            if row.locked_until or row.failures >= conf.failure_limit():
+                refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
+            elif ip_count.refused:
                 lock = _lock_by_reference(ip_count.reference)
                 refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
-        if refusal is not None:
-            if on_refused is not None:
-                on_refused(refusal)
-        else:
-            _count(row, now)
+            if refusal is not None:
+                if on_refused is not None:
+                    on_refused(refusal)
+            else:
+                _count(row, now)
+                number = row.failures
     if refusal is not None:
+        if ip_count.number:
+            iplimit.give_back(ip, ip_count.bucket)
         raise Refused(refusal)
     return Attempt(
         identity=identity,
@@ -161,7 +156,7 @@ def attempt_begin(
         ip=ip,
         ip_number=ip_count.number,
         ip_bucket=ip_count.bucket,
-        number=row.failures,
+        number=number,
         started_at=now,
         door=door,
     )
@@ -180,32 +175,28 @@ RETURNING failures
 """
 
 
-def _count_at_once(
-    *, identity: Identity, ip: str | None, browser: str, scope: str, now: datetime
-) -> tuple[int, iplimit.IpCount] | None:
-    """The usual case in two round trips: the IP is counted (one cache call), then the counter
-    row, when it exists, is not locked and is below the limit (or its run went stale), is counted
-    by one conditional ``UPDATE ... RETURNING`` that is its own transaction (on PostgreSQL
-    concurrent ones queue on the row and each re-checks the condition, so no more than the limit
-    get through). Returns None, with nothing counted (the IP's count given back), when the full
-    path must decide: the IP refused, no row yet, a lock, the limit reached, a lock that ran out;
-    ``_roll`` and ``_count`` there do the same."""
-    ip_count = iplimit.IpCount(0, 0, None)
-    if iplimit.counted(ip):
-        ip_count = iplimit.count(ip, stop_at_limit=not browser)
-        if ip_count.refused:
-            return None
+def _count_at_once(*, identity: Identity, scope: str, browser: str, now: datetime) -> int | None:
+    """The usual case in one round trip: the counter row exists, is not locked and is below the
+    limit (or its run went stale), so it is counted by one conditional ``UPDATE ... RETURNING``
+    that is its own transaction (on PostgreSQL concurrent ones queue on the row and each
+    re-checks the condition, so no more than the limit get through). Returns the attempt's place
+    in the run, or None, with nothing counted, when the full path must decide: no row yet, a
+    lock, the limit reached, a lock that ran out; ``_roll`` and ``_count`` there do the same."""
     stale = now - conf.cooloff()
     sql = COUNT_SQL.format(table=connection.ops.quote_name(FailureCounter._meta.db_table))
     params = [stale, stale, now, now, scope, identity.key, browser, conf.failure_limit(), stale]
     with bookkeeping(alone=True), connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        if ip_count.number:
-            iplimit.give_back(ip, ip_count.bucket)
-        return None
-    return row[0], ip_count
+    return row[0] if row is not None else None
+
+
+def _ip_counted_before(ip: str | None, browser: str) -> bool:
+    """Whether the IP counts this attempt before the check. A browser the account knows is never
+    stopped by the IP's limit, so counting it in advance would hold nothing back: its failures
+    are counted on the IP when they happen (``attempt_fail``), and a right password costs the
+    IP's counter nothing."""
+    return not browser and iplimit.counted(ip)
 
 
 def attempt_release(*, attempt: Attempt, account: bool = True) -> None:
@@ -226,6 +217,9 @@ def attempt_fail(*, attempt: Attempt) -> list[Lock]:
     """The check failed. Start the account's (or browser's) lock when this was the limit-th
     failure, and the IP's block when the IP reached its limit. Returns the locks started."""
     now = timezone.now()
+    if attempt.browser and iplimit.counted(attempt.ip):
+        ip_count = iplimit.count(attempt.ip, stop_at_limit=False)
+        attempt.ip_number, attempt.ip_bucket = ip_count.number, ip_count.bucket
     if attempt.ip_number >= conf.ip_failure_limit():
         lock = _ip_block_start(ip=attempt.ip, now=now)
         if lock is not None:
