@@ -84,32 +84,28 @@ def user_password_set(
     )
 
 
-@transaction.atomic(savepoint=False)  # one statement: a savepoint would add two round trips
-def session_register(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
-    """Record the session a sign-in just created (call after ``login()``)."""
+SESSION_RECORD_FIELDS = ["user", "created_at", "last_seen_at", "ip", "user_agent", "known_browser"]
+
+
+def session_record_build(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
+    """The unsaved record of the session a sign-in just created (call after ``login()``). It is
+    saved by an insert that overwrites a record of the same key (``SESSION_RECORD_FIELDS`` and
+    ``ended_at``): the key was just made, so it is new unless a caller records it twice."""
     now = timezone.now()
     key = request.session.session_key
     if key is None:
         request.session.save()
         key = request.session.session_key
-    # One statement (INSERT ... ON CONFLICT (session_key) DO UPDATE): the key was just made by
-    # login(), so it is new unless a caller registers the same session twice.
-    fields = {
-        "user": user,
-        "created_at": now,
-        "last_seen_at": now,
-        "ip": client_ip(request),
-        "user_agent": user_agent(request),
-        "known_browser": known_browser,
-        "ended_at": None,
-    }
-    (record,) = UserSession.objects.bulk_create(
-        [UserSession(session_key=key, **fields)],
-        update_conflicts=True,
-        unique_fields=["session_key"],
-        update_fields=list(fields),
+    return UserSession(
+        session_key=key,
+        user=user,
+        created_at=now,
+        last_seen_at=now,
+        ip=client_ip(request),
+        user_agent=user_agent(request),
+        known_browser=known_browser,
+        ended_at=None,
     )
-    return record
 
 
 @transaction.atomic

@@ -27,6 +27,33 @@ def audit_record(
     data: dict | None = None,
 ) -> AuditEvent:
     """Write one audit row. ``request`` fills IP and browser unless given explicitly."""
+    event_row = audit_build(
+        event=event,
+        request=request,
+        actor=actor,
+        user=user,
+        subject=subject,
+        ip=ip,
+        ua=ua,
+        data=data,
+    )
+    event_row.save(force_insert=True)
+    return event_row
+
+
+def audit_build(
+    *,
+    event: str,
+    request: HttpRequest | None = None,
+    actor: Any = None,
+    user: Any = None,
+    subject: str = "",
+    ip: str | None = None,
+    ua: str | None = None,
+    data: dict | None = None,
+) -> AuditEvent:
+    """The audit row ``audit_record`` writes, checked and filled but unsaved, for a caller that
+    sends it together with other writes (``portal.db``)."""
     if not EVENT_NAME.match(event):
         raise ValueError(f"audit event names are dotted lower-case words, not {event!r}")
     data = dict(data or {})
@@ -39,7 +66,7 @@ def audit_record(
         if actor is None and getattr(request, "user", None) is not None:
             actor = request.user if request.user.is_authenticated else None
     clean_subject = "".join(ch for ch in (subject or "") if ch.isprintable())[:150]
-    return AuditEvent.objects.create(
+    return AuditEvent(
         created_at=timezone.now(),
         event=event,
         actor=actor if getattr(actor, "pk", None) else None,

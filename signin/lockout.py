@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from signin import conf, iplimit
@@ -265,12 +265,16 @@ def _ip_block_start(*, ip: str, now: datetime) -> Lock | None:
     )
 
 
-def counter_reset(*, identity: Identity, browser: str = "") -> None:
-    """A completed sign-in: the counter it was counted on starts again (a lock stays)."""
+COUNTER_RESET = {"failures": 0, "window_started_at": None}
+
+
+def counter_to_reset(*, identity: Identity, browser: str = "") -> QuerySet[FailureCounter]:
+    """The counter row a completed sign-in sets to ``COUNTER_RESET`` (its run starts again; a lock
+    stays), if it needs it."""
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    FailureCounter.objects.filter(
+    return FailureCounter.objects.filter(
         scope=scope, key=identity.key, browser=browser, locked_until__isnull=True, failures__gt=0
-    ).update(failures=0, window_started_at=None)
+    )
 
 
 def _row_for_update(scope: str, key: str, browser: str) -> FailureCounter:

@@ -17,21 +17,23 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import UserSession
-from accounts.services import session_register
-from audit.services import audit_record
+from accounts.services import SESSION_RECORD_FIELDS, session_record_build
+from audit.services import audit_build, audit_record
+from portal.db import insert_statement, run_together, update_statement
 from portal.net import client_ip, user_agent
 from portal.tasks import task_enqueue_on_commit
 from signin import browsers, conf, iplimit, lockcache
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
+    COUNTER_RESET,
     Attempt,
     Refusal,
     Refused,
     attempt_begin,
     attempt_fail,
     attempt_release,
-    counter_reset,
+    counter_to_reset,
     ip_failure_record,
 )
 from signin.models import FailureCounter, Lock, Scope, UnlockHow
@@ -217,9 +219,12 @@ def _send(signal, **kwargs) -> None:
 
 @bookkeeping()
 def signin_succeeded(*, request: HttpRequest, user) -> None:
-    """After ``login()`` (either door): the counter starts again, the session is registered, the
-    browser becomes known, and a browser new to the account triggers a "new sign-in" notice.
-    (axes' own sign-in log is off: this audit row and the session record hold the same facts.)"""
+    """After ``login()`` (either door): the counter starts again, ``last_login`` is set, the
+    session is registered, the sign-in audited, the browser becomes known, and a browser new to
+    the account triggers a "new sign-in" notice. (axes' own sign-in log is off: the audit row and
+    the session record hold the same facts.) The four writes need none of each other's results,
+    so they go to the database as one message (``portal.db``); Django's own ``last_login``
+    update is disconnected for that (``signin.apps``)."""
     from signin import tasks
 
     identity = identity_for_user(user=user)
@@ -228,8 +233,12 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     if unreleased is not None:
         attempt_release(attempt=unreleased, account=False)
         request.signin_unreleased = None
-    counter_reset(identity=identity, browser=browser)
-    event = audit_record(
+    now = timezone.now()
+    user.last_login = now
+    request.session[SESSION_SIGNED_IN_AT] = int(now.timestamp())
+    request.session[SESSION_LAST_SEEN] = int(now.timestamp())
+    record = session_record_build(request=request, user=user, known_browser=bool(browser))
+    event = audit_build(
         event="signin.succeeded",
         request=request,
         actor=user,
@@ -241,10 +250,18 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
             "second_step": getattr(request, "signin_second_step", ""),
         },
     )
-    now = int(timezone.now().timestamp())
-    request.session[SESSION_SIGNED_IN_AT] = now
-    request.session[SESSION_LAST_SEEN] = now
-    session_register(request=request, user=user, known_browser=bool(browser))
+    ((event.pk,),) = run_together(
+        [
+            update_statement(counter_to_reset(identity=identity, browser=browser), **COUNTER_RESET),
+            update_statement(type(user).objects.filter(pk=user.pk), last_login=now),
+            insert_statement(
+                record,
+                unique_fields=["session_key"],
+                update_fields=[*SESSION_RECORD_FIELDS, "ended_at"],
+            ),
+            insert_statement(event, returning_pk=True),
+        ]
+    )
     request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user)
     if not browser:
         task_enqueue_on_commit(tasks.new_browser_notify, event.pk, inline_if_broker_down=True)
