@@ -49,25 +49,33 @@ def _async_commit_applies(outermost: bool) -> bool:
 
 @contextmanager
 def bookkeeping(*, alone: bool = False) -> Iterator[None]:
-    """The sign-in bookkeeping's transaction. Nested in another transaction it adds no savepoint:
-    bookkeeping never raises on purpose, and an unexpected error fails the whole sign-in anyway.
+    """The sign-in bookkeeping's transaction. Nested in another transaction, or in another
+    bookkeeping block, it adds nothing (no savepoint): bookkeeping never raises on purpose, and
+    an unexpected error fails the whole sign-in anyway.
 
-    ``alone=True``: the block runs exactly one statement, as its own transaction (outside a
-    caller's transaction no ``BEGIN``/``COMMIT`` is sent). Use it only for a single statement."""
+    ``alone=True``: the block sends exactly one statement (or one message, ``portal.db``), as
+    its own transaction (outside a caller's transaction no ``BEGIN``/``COMMIT`` is sent)."""
+    if getattr(connection, "signin_bookkeeping", False):
+        yield
+        return
     outermost = not connection.in_atomic_block
     wrapper = AsyncCommitFirst() if _async_commit_applies(outermost) else None
-    with connection.execute_wrapper(wrapper) if wrapper else _nothing():
-        if alone and outermost:
-            try:
-                yield
-            finally:
-                _finish(wrapper)
-            return
-        with transaction.atomic(savepoint=outermost):
-            try:
-                yield
-            finally:
-                _finish(wrapper)  # before the commit: on-commit hooks run plain
+    connection.signin_bookkeeping = True
+    try:
+        with connection.execute_wrapper(wrapper) if wrapper else _nothing():
+            if alone and outermost:
+                try:
+                    yield
+                finally:
+                    _finish(wrapper)
+                return
+            with transaction.atomic(savepoint=outermost):
+                try:
+                    yield
+                finally:
+                    _finish(wrapper)  # before the commit: on-commit hooks run plain
+    finally:
+        connection.signin_bookkeeping = False
 
 
 def _finish(wrapper: AsyncCommitFirst | None) -> None:

@@ -193,7 +193,10 @@ def complete(*, request: HttpRequest, user, device=None) -> None:
         user.otp_device = device  # django_otp.login() runs on user_logged_in
         request.signin_second_step = "totp" if "totp" in device.persistent_id else "backup_code"
     request.signin_verified_user = user.pk
-    with bookkeeping():
+    # Without a session yet (the usual case) login() itself writes nothing (signin.sessions) and
+    # the sign-in's records are one message (signin.services): it is its own transaction, sent
+    # without BEGIN and COMMIT. A session to replace adds its DELETE: one transaction then.
+    with bookkeeping(alone=request.session.session_key is None):
         login(request, user, backend=BACKEND)
 
 
