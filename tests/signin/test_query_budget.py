@@ -5,8 +5,9 @@ holds (``BEGIN``, ``COMMIT`` and savepoints count too).
 A sign-in from a known browser: the account lookup (which also tells whether a second step is
 due), the count (one statement, its own transaction), one message with the counter reset,
 ``last_login``, the session record and the audit row (its own transaction), and the session
-row's one ``INSERT`` at the end of the response. An attempt while the account is locked (its lock copied to
-the shared cache): the refusal's audit row only, as one message that is its own transaction.
+row's one ``INSERT`` at the end of the response. An attempt while the account is locked (its
+lock copied to the shared cache): the refusal's audit row only, as one message that is its own
+transaction.
 """
 
 from __future__ import annotations
