@@ -33,9 +33,8 @@ def test_a_bookkeeping_transaction_commits_asynchronously_and_a_callers_is_left_
     with bookkeeping():
         assert _setting() == "off"
     assert _setting() == "on"  # SET LOCAL ended with the transaction
-    with transaction.atomic():
-        with bookkeeping():
-            assert _setting() == "on"  # a caller's transaction is never changed
+    with transaction.atomic(), bookkeeping():
+        assert _setting() == "on"  # a caller's transaction is never changed
 
 
 def test_a_bookkeeping_transaction_sends_set_local_with_its_first_statement():
@@ -59,9 +58,12 @@ def test_one_message_alone_is_one_round_trip_and_all_or_nothing(user):
     ]
     clash.pk = audit_record(event="test.taken", subject="taken").pk
     statements[2] = insert_statement(clash)  # its id is taken: the third statement fails
-    with CaptureQueriesContext(connection) as captured:
-        with pytest.raises(IntegrityError), bookkeeping(alone=True):
-            run_together(statements)
+    with (
+        CaptureQueriesContext(connection) as captured,
+        pytest.raises(IntegrityError),
+        bookkeeping(alone=True),
+    ):
+        run_together(statements)
     assert len(captured.captured_queries) == 1
     assert not AuditEvent.objects.filter(event="test.one").exists()
     user.refresh_from_db()
