@@ -15,30 +15,12 @@ EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 FORBIDDEN_KEYS = {"password", "code", "token", "secret", "otp", "new_password1", "new_password2"}
 
 
-def audit_record(
-    *,
-    event: str,
-    request: HttpRequest | None = None,
-    actor: Any = None,
-    user: Any = None,
-    subject: str = "",
-    ip: str | None = None,
-    ua: str | None = None,
-    data: dict | None = None,
-) -> AuditEvent:
-    """Write one audit row. ``request`` fills IP and browser unless given explicitly."""
-    event_row = audit_build(
-        event=event,
-        request=request,
-        actor=actor,
-        user=user,
-        subject=subject,
-        ip=ip,
-        ua=ua,
-        data=data,
-    )
-    event_row.save(force_insert=True)
-    return event_row
+def audit_record(*, event: str, **fields: Any) -> AuditEvent:
+    """Write one audit row: ``audit_build``'s row (same keyword arguments: ``request`` fills IP
+    and browser unless given explicitly), saved."""
+    row = audit_build(event=event, **fields)
+    row.save(force_insert=True)
+    return row
 
 
 def audit_build(
