@@ -30,7 +30,12 @@ def insert_statement(
     update_fields: Sequence[str] = (),
 ) -> Statement:
     """``INSERT`` of one unsaved instance; with ``unique_fields`` and ``update_fields`` an
-    ``ON CONFLICT (...) DO UPDATE`` (as ``bulk_create(update_conflicts=True)``)."""
+    ``ON CONFLICT (...) DO UPDATE`` (as ``bulk_create(update_conflicts=True)``).
+
+    The SQL of an insert does not depend on the values, so the compiler's text is kept per model
+    and options, and later inserts only convert their values as the compiler does
+    (``pre_save``, then ``get_db_prep_save``): compiling costs more than the round trip on a hot
+    path. Values that are expressions, and fields with their own placeholder, always compile."""
     opts = obj._meta
     # As Model.save(): every local column but a generated one, and the auto primary key unset.
     fields = [
@@ -38,6 +43,20 @@ def insert_statement(
         for f in opts.local_concrete_fields
         if not f.generated and not (f is opts.auto_field and obj.pk is None)
     ]
+    key = (
+        connection.alias,
+        type(obj),
+        tuple(f.attname for f in fields),
+        returning_pk,
+        tuple(unique_fields),
+        tuple(update_fields),
+    )
+    sql = _INSERT_SQL.get(key)
+    if sql is not None:
+        values = [f.pre_save(obj, True) for f in fields]
+        if not any(hasattr(v, "resolve_expression") for v in values):
+            prepared = zip(fields, values, strict=True)
+            return sql, [f.get_db_prep_save(v, connection=connection) for f, v in prepared]
     query = InsertQuery(
         type(obj),
         on_conflict=OnConflict.UPDATE if unique_fields else None,
@@ -49,7 +68,14 @@ def insert_statement(
     if returning_pk:
         compiler.returning_fields = [opts.pk]
     (statement,) = compiler.as_sql()
+    values = [getattr(obj, f.attname) for f in fields]
+    plain = not any(hasattr(v, "resolve_expression") for v in values)
+    if plain and not any(hasattr(f, "get_placeholder") for f in fields):
+        _INSERT_SQL[key] = statement[0]
     return statement
+
+
+_INSERT_SQL: dict[tuple, str] = {}
 
 
 def update_statement(queryset: QuerySet, **values: Any) -> Statement:

@@ -128,3 +128,26 @@ def test_the_redis_cache_counts_an_existing_key_in_one_call_and_keeps_its_expiry
     assert cache.incr("test:n", 2) == 7
     assert cache.decr("test:n") == 6
     assert 0 < client.ttl(cache.make_and_validate_key("test:n")) <= 100
+
+
+def test_a_kept_insert_text_gives_what_the_compiler_gives(user, rf):
+    from accounts.services import SESSION_RECORD_FIELDS, session_record_build
+    from portal import db
+
+    request = rf.post("/accounts/login/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Firefox")
+    request.session = sessions.SessionStore()
+    request.session.create()
+    cases = [
+        (audit_build(event="test.kept", user=user, subject="s", data={"k": [1, "二"]}), {}),
+        (
+            session_record_build(request=request, user=user, known_browser=True),
+            {"unique_fields": ["session_key"], "update_fields": [*SESSION_RECORD_FIELDS]},
+        ),
+    ]
+    for obj, options in cases:
+        db._INSERT_SQL.clear()
+        compiled = db.insert_statement(obj, returning_pk=True, **options)
+        kept = db.insert_statement(obj, returning_pk=True, **options)
+        assert db._INSERT_SQL, "the text was kept"
+        assert kept[0] == compiled[0]
+        assert [str(p) for p in kept[1]] == [str(p) for p in compiled[1]]
