@@ -2,11 +2,11 @@
 
 On a hot path (a sign-in) the cost of a write is the round trip, not the SQL: five small writes
 in one transaction are seven messages (``BEGIN``, five statements, ``COMMIT``). Where no write
-needs another's result, they can travel together: the ORM builds each statement as usual
-(``insert_statement``, ``update_statement``: same SQL, same value conversion as ``save()`` and
-``update()``), and ``run_together`` sends them as one message, which PostgreSQL runs in order, in
-the current transaction (or as one implicit transaction of its own), stopping at the first error.
-Other databases run them one by one.
+needs another's result, they can travel together: each statement is built as usual
+(``insert_statement``: the ORM compiler's SQL and value conversion; ``update_by_pk_statement``)
+and ``run_together`` sends them as one message, which PostgreSQL runs in order, in the current
+transaction (or as one implicit transaction of its own), stopping at the first error. Other
+databases run them one by one.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import Model
 from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery, UpdateQuery
+from django.db.models.sql import InsertQuery
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -78,12 +78,18 @@ def insert_statement(
 _INSERT_SQL: dict[tuple, str] = {}
 
 
-def update_statement(queryset: QuerySet, **values: Any) -> Statement:
-    """The ``UPDATE`` that ``queryset.update(**values)`` would run."""
-    query = queryset.query.chain(UpdateQuery)
-    query.add_update_values(values)
-    query.annotations = {}
-    return query.get_compiler(connection=connection).as_sql()
+def update_by_pk_statement(model: type[Model], pk: Any, **values: Any) -> Statement:
+    """``UPDATE`` of some columns of one row by primary key, written out from the model's
+    metadata (what ``model.objects.filter(pk=pk).update(**values)`` runs for plain values),
+    without the compiler."""
+    opts = model._meta
+    qn = connection.ops.quote_name
+    fields = [opts.get_field(name) for name in values]
+    assignments = ", ".join(f"{qn(field.column)} = %s" for field in fields)
+    params = [field.get_db_prep_save(values[field.name], connection=connection) for field in fields]
+    params.append(opts.pk.get_db_prep_value(pk, connection))
+    where = f"{qn(opts.pk.column)} = %s"
+    return f"UPDATE {qn(opts.db_table)} SET {assignments} WHERE {where}", params  # noqa: S608
 
 
 def run_together(statements: Sequence[Statement]) -> list[tuple]:

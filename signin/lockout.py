@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.utils import timezone
 
 from signin import conf, iplimit
@@ -265,16 +265,18 @@ def _ip_block_start(*, ip: str, now: datetime) -> Lock | None:
     )
 
 
-COUNTER_RESET = {"failures": 0, "window_started_at": None}
+COUNTER_RESET_SQL = """
+UPDATE {table} SET failures = 0, window_started_at = NULL
+WHERE scope = %s AND key = %s AND browser = %s AND locked_until IS NULL AND failures > 0
+"""
 
 
-def counter_to_reset(*, identity: Identity, browser: str = "") -> QuerySet[FailureCounter]:
-    """The counter row a completed sign-in sets to ``COUNTER_RESET`` (its run starts again; a lock
-    stays), if it needs it."""
+def counter_reset_statement(*, identity: Identity, browser: str = "") -> tuple[str, list]:
+    """The statement that starts a completed sign-in's counter again (a lock stays), to be sent
+    with the sign-in's other records (``portal.db.run_together``)."""
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    return FailureCounter.objects.filter(
-        scope=scope, key=identity.key, browser=browser, locked_until__isnull=True, failures__gt=0
-    )
+    table = connection.ops.quote_name(FailureCounter._meta.db_table)
+    return COUNTER_RESET_SQL.format(table=table), [scope, identity.key, browser]
 
 
 def _row_for_update(scope: str, key: str, browser: str) -> FailureCounter:

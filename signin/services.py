@@ -19,21 +19,20 @@ from django.utils import timezone
 from accounts.models import UserSession
 from accounts.services import SESSION_RECORD_FIELDS, session_record_build
 from audit.services import audit_build, audit_record
-from portal.db import insert_statement, run_together, update_statement
+from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
 from portal.tasks import task_enqueue_on_commit
 from signin import browsers, conf, iplimit, lockcache
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
-    COUNTER_RESET,
     Attempt,
     Refusal,
     Refused,
     attempt_begin,
     attempt_fail,
     attempt_release,
-    counter_to_reset,
+    counter_reset_statement,
     ip_failure_record,
 )
 from signin.models import FailureCounter, Lock, Scope, UnlockHow
@@ -252,8 +251,8 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     )
     ((event.pk,),) = run_together(
         [
-            update_statement(counter_to_reset(identity=identity, browser=browser), **COUNTER_RESET),
-            update_statement(type(user).objects.filter(pk=user.pk), last_login=now),
+            counter_reset_statement(identity=identity, browser=browser),
+            update_by_pk_statement(type(user), user.pk, last_login=now),
             insert_statement(
                 record,
                 unique_fields=["session_key"],

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from audit.services import audit_build, audit_record
-from portal.db import insert_statement, run_together, update_statement
+from portal.db import insert_statement, run_together, update_by_pk_statement
 from signin import sessions
 from signin.db import bookkeeping
 from tests.signin.conftest import sign_in
@@ -53,7 +53,7 @@ def test_one_message_alone_is_one_round_trip_and_all_or_nothing(user):
     clash = audit_build(event="test.two", user=user, subject="two")
     statements = [
         insert_statement(first),
-        update_statement(type(user).objects.filter(pk=user.pk), first_name="Wei"),
+        update_by_pk_statement(type(user), user.pk, first_name="Wei"),
         insert_statement(clash),
     ]
     clash.pk = audit_record(event="test.taken", subject="taken").pk
@@ -74,7 +74,7 @@ def test_run_together_returns_the_rows_of_the_last_statement(user):
     event = audit_build(event="test.returned", user=user, subject="x")
     ((pk,),) = run_together(
         [
-            update_statement(type(user).objects.filter(pk=user.pk), first_name="Wei"),
+            update_by_pk_statement(type(user), user.pk, first_name="Wei"),
             insert_statement(event, returning_pk=True),
         ]
     )
@@ -90,6 +90,8 @@ def test_a_sign_in_writes_its_session_row_once_at_the_end(en, user):
     assert len(session_writes) == 1 and "INSERT INTO" in session_writes[0]
     row = Session.objects.get(session_key=en.cookies["sessionid"].value)
     assert int(row.get_decoded()["_auth_user_id"]) == user.pk
+    user.refresh_from_db()
+    assert user.last_login is not None  # with the sign-in's other records, not on its own
 
 
 def test_a_key_already_taken_is_drawn_again(monkeypatch):
