@@ -221,9 +221,10 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     """After ``login()`` (either door): the counter starts again, ``last_login`` is set, the
     session is registered, the sign-in audited, the browser becomes known, and a browser new to
     the account triggers a "new sign-in" notice. (axes' own sign-in log is off: the audit row and
-    the session record hold the same facts.) The four writes need none of each other's results,
-    so they go to the database as one message (``portal.db``); Django's own ``last_login``
-    update is disconnected for that (``signin.apps``)."""
+    the session record hold the same facts.) The writes (with a new session's row,
+    ``signin.sessions``) need none of each other's results, so they go to the database as one
+    message (``portal.db``); Django's own ``last_login`` update is disconnected for that
+    (``signin.apps``)."""
     from signin import tasks
 
     identity = identity_for_user(user=user)
@@ -249,18 +250,21 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
             "second_step": getattr(request, "signin_second_step", ""),
         },
     )
-    ((event.pk,),) = run_together(
-        [
-            counter_reset_statement(identity=identity, browser=browser),
-            update_by_pk_statement(type(user), user.pk, last_login=now),
-            insert_statement(
-                record,
-                unique_fields=["session_key"],
-                update_fields=[*SESSION_RECORD_FIELDS, "ended_at"],
-            ),
-            insert_statement(event, returning_pk=True),
-        ]
-    )
+    session_row = getattr(request.session, "insert_statement", lambda: None)()
+    statements = [
+        counter_reset_statement(identity=identity, browser=browser),
+        update_by_pk_statement(type(user), user.pk, last_login=now),
+        insert_statement(
+            record,
+            unique_fields=["session_key"],
+            update_fields=[*SESSION_RECORD_FIELDS, "ended_at"],
+        ),
+        *([session_row] if session_row else []),
+        insert_statement(event, returning_pk=True),
+    ]
+    ((event.pk,),) = run_together(statements)
+    if session_row:
+        request.session.inserted()
     request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user)
     if not browser:
         task_enqueue_on_commit(tasks.new_browser_notify, event.pk, inline_if_broker_down=True)

@@ -12,6 +12,10 @@ transaction, sent with the sign-in bookkeeping's asynchronous commit (``signin.d
 trip. A session row lost to a crash of the database server in the last fraction of a second only
 means signing in again. Inside a transaction (and on SQLite) Django's own save runs.
 
+A sign-in sends the new row with its other records, in one message (``insert_statement``,
+``signin.services.signin_succeeded``); the request's last save then writes nothing unless the
+session changed after that.
+
 The rows, their table and everything that reads or deletes them are Django's.
 """
 
@@ -22,6 +26,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.db import IntegrityError, connection
 from django.utils.crypto import get_random_string
 
+from portal.db import Statement, insert_statement
 from signin.db import bookkeeping
 
 MAX_KEY_DRAWS = 8
@@ -31,6 +36,22 @@ class SessionStore(DatabaseSessionStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
         self._unwritten = False
+        self._sent_data: bytes | None = None  # the data insert_statement() sent, once it ran
+
+    def insert_statement(self) -> Statement | None:
+        """The ``INSERT`` of a new session's row as it is now, for a caller that sends it with
+        other writes; None when the row exists already (or on SQLite, where it is saved as
+        usual). Call ``inserted()`` once the statement ran."""
+        if not self._unwritten or connection.vendor != "postgresql":
+            return None
+        data = self._get_session(no_load=True)
+        self._pending_data = self.serializer().dumps(data)
+        return insert_statement(self.create_model_instance(data))
+
+    def inserted(self) -> None:
+        """The statement from ``insert_statement()`` ran: the row exists."""
+        self._unwritten = False
+        self._sent_data = self._pending_data
 
     def create(self) -> None:
         """A new, empty session whose row the next ``save()`` inserts."""
@@ -56,6 +77,10 @@ class SessionStore(DatabaseSessionStore):
         raise CreateError("no free session key")
 
     def _write(self, *, must_create: bool) -> None:
+        if self._sent_data is not None and not must_create:
+            sent, self._sent_data = self._sent_data, None
+            if self.serializer().dumps(self._get_session()) == sent:
+                return  # the row holds this already (sent with a sign-in's records)
         if connection.in_atomic_block or connection.vendor != "postgresql":
             super().save(must_create=must_create)
             return

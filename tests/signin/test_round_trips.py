@@ -83,7 +83,7 @@ def test_run_together_returns_the_rows_of_the_last_statement(user):
     assert user.first_name == "Wei"
 
 
-def test_a_sign_in_writes_its_session_row_once_at_the_end(en, user):
+def test_a_sign_in_writes_its_session_row_once_with_its_records(en, user):
     with CaptureQueriesContext(connection) as captured:
         assert sign_in(en, user.username).status_code == HTTPStatus.FOUND
     session_writes = [q["sql"] for q in captured.captured_queries if '"django_session"' in q["sql"]]
@@ -92,6 +92,25 @@ def test_a_sign_in_writes_its_session_row_once_at_the_end(en, user):
     assert int(row.get_decoded()["_auth_user_id"]) == user.pk
     user.refresh_from_db()
     assert user.last_login is not None  # with the sign-in's other records, not on its own
+
+
+def test_a_session_sent_with_other_writes_is_saved_again_only_when_it_changed():
+    store = sessions.SessionStore()
+    store.create()
+    store["who"] = "me"
+    statement = store.insert_statement()
+    run_together([statement])
+    store.inserted()
+    with CaptureQueriesContext(connection) as captured:
+        store.save()  # the end of the request: nothing new
+    assert captured.captured_queries == []
+    store["more"] = 1
+    store.save()  # later in the same request: written
+    assert Session.objects.get(session_key=store.session_key).get_decoded() == {
+        "who": "me",
+        "more": 1,
+    }
+    assert store.insert_statement() is None  # the row exists: nothing to insert
 
 
 def test_a_key_already_taken_is_drawn_again(monkeypatch):
