@@ -93,6 +93,8 @@ def _cached_refusal(request, typed: str) -> Refusal | None:
     """An attempt on an account whose lock the cache holds (``signin.lockout``'s copy): refused
     and audited now, with one database write (the audit row) and no read. A browser the account
     knows has its own counter, so it always takes the ordinary path."""
+    if browsers.typed_known(request, typed):
+        return None  # signed in from here by this name: its counter decides, not the copy
     lock = lockcache.active_lock(typed=typed)
     if lock is None:
         return None

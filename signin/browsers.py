@@ -1,7 +1,10 @@
 """Known browsers: a signed, HttpOnly cookie that a successful sign-in leaves in the browser.
 
 The cookie holds a random browser ID and, for each account that signed in from this browser, a
-keyed digest of (browser ID, account) with the day of that sign-in; never a username. A browser is
+keyed digest of (browser ID, account) with the day of that sign-in, and a keyed digest of
+(browser ID, what was typed to sign in); never a username. The second lets a sign-in from this
+browser skip the shared cache's lock copy (``signin.lockcache``), which never refuses a known
+browser anyway: the account's own counter decides. A browser is
 known to an account for ``SIGNIN_KNOWN_BROWSER_DAYS`` (90) after its last successful sign-in
 there. A lock caused by browsers an account does not know does not stop its known browsers; each
 known browser has a counter of its own (``signin.lockout``).
@@ -17,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.models import normalize_identifier
 from signin import conf
 
 SALT = "signin.known-browser"
@@ -58,6 +62,21 @@ def _digest(browser_id: str, user) -> str:
     return salted_hmac(SALT, f"{browser_id}:{user.pk}").hexdigest()[:20]
 
 
+def _typed_digest(browser_id: str, typed: str) -> str:
+    return salted_hmac(SALT, f"{browser_id}:typed:{normalize_identifier(typed)}").hexdigest()[:20]
+
+
+def typed_known(request: HttpRequest | None, typed: str) -> bool:
+    """Whether this browser signed in by typing ``typed`` (case and spaces aside) within
+    ``SIGNIN_KNOWN_BROWSER_DAYS``: most likely it is known to the account that text names."""
+    data = _read(request)
+    if not data or not normalize_identifier(typed):
+        return False
+    names = data.get("t")
+    day = names.get(_typed_digest(data["b"], typed)) if isinstance(names, dict) else None
+    return isinstance(day, int) and day >= _today() - _max_age_days()
+
+
 def known_browser_id(request: HttpRequest | None, user) -> str:
     """This browser's ID when it is known to ``user``; "" otherwise (and for unknown users)."""
     if user is None or getattr(user, "pk", None) is None:
@@ -71,17 +90,30 @@ def known_browser_id(request: HttpRequest | None, user) -> str:
     return data["b"]
 
 
-def cookie_value_after_signin(request: HttpRequest, user) -> str:
-    """The cookie to leave in the browser after ``user`` signed in from it."""
+def cookie_value_after_signin(request: HttpRequest, user, typed: str = "") -> str:
+    """The cookie to leave in the browser after ``user`` signed in from it (by typing
+    ``typed``)."""
     data = _read(request)
     browser_id = data.get("b") or secrets.token_urlsafe(16)
-    accounts = {} if not data else dict(data["a"])
-    oldest_allowed = _today() - _max_age_days()
-    accounts = {k: v for k, v in accounts.items() if isinstance(v, int) and v >= oldest_allowed}
+    accounts = _recent(data.get("a") if data else None)
     accounts[_digest(browser_id, user)] = _today()
-    keep = int(conf.get("SIGNIN_KNOWN_BROWSER_MAX_ACCOUNTS"))
-    accounts = dict(sorted(accounts.items(), key=lambda item: item[1])[-keep:])
-    return signing.dumps({"b": browser_id, "a": accounts}, salt=SALT, compress=True)
+    names = _recent(data.get("t") if data else None)
+    if normalize_identifier(typed):
+        names[_typed_digest(browser_id, typed)] = _today()
+    return signing.dumps({"b": browser_id, "a": accounts, "t": names}, salt=SALT, compress=True)
+
+
+def _recent(days: dict | None) -> dict:
+    """The entries of the last ``SIGNIN_KNOWN_BROWSER_DAYS``, at most the newest
+    ``SIGNIN_KNOWN_BROWSER_MAX_ACCOUNTS`` (to which the caller adds one)."""
+    oldest_allowed = _today() - _max_age_days()
+    fresh = {
+        k: v
+        for k, v in (days if isinstance(days, dict) else {}).items()
+        if isinstance(v, int) and v >= oldest_allowed
+    }
+    keep = int(conf.get("SIGNIN_KNOWN_BROWSER_MAX_ACCOUNTS")) - 1
+    return dict(sorted(fresh.items(), key=lambda item: item[1])[-keep:]) if keep > 0 else {}
 
 
 def cookie_set(response: HttpResponse, value: str) -> None:

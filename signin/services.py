@@ -265,7 +265,9 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     ((event.pk,),) = run_together(statements)
     if session_row:
         request.session.inserted()
-    request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user)
+    attempt_identity = getattr(request, "signin_identity", None)
+    typed = attempt_identity.typed if getattr(attempt_identity, "user", None) == user else ""
+    request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user, typed)
     if not browser:
         task_enqueue_on_commit(tasks.new_browser_notify, event.pk, inline_if_broker_down=True)
 

@@ -71,6 +71,21 @@ def test_a_browser_is_known_only_to_the_accounts_that_signed_in_there(known, use
     assert sign_in(known, "li.na").status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
+def test_a_known_browser_skips_the_lock_copy_only_for_the_name_it_signed_in_with(
+    known, user, monkeypatch
+):
+    from signin import lockcache
+
+    looked_up = []
+    real = lockcache.active_lock
+    monkeypatch.setattr(lockcache, "active_lock", lambda **kw: looked_up.append(kw) or real(**kw))
+    assert sign_in(known, " Zhang.WEI ").status_code == HTTPStatus.FOUND  # case and spaces aside
+    assert looked_up == []  # its own counter decides; the copy never refuses a known browser
+    known.post("/accounts/logout/")
+    sign_in(known, user.email)  # a name never typed here: the copy is read
+    assert [kw["typed"] for kw in looked_up] == [user.email]
+
+
 def test_the_ip_limit_blocks_an_ip_across_usernames(en, settings, clock):
     settings.LOCKOUT_IP_FAILURE_LIMIT = 12
     names = [f"user{n}" for n in range(6)]
