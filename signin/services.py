@@ -250,7 +250,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
             "second_step": getattr(request, "signin_second_step", ""),
         },
     )
-    session_row = getattr(request.session, "insert_statement", lambda: None)()
+    session_row = getattr(request.session, "new_row_statement", lambda: None)()
     statements = [
         counter_reset_statement(identity=identity, browser=browser),
         update_by_pk_statement(type(user), user.pk, last_login=now),
@@ -264,7 +264,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     ]
     ((event.pk,),) = run_together(statements)
     if session_row:
-        request.session.inserted()
+        request.session.new_row_sent()
     attempt_identity = getattr(request, "signin_identity", None)
     typed = attempt_identity.typed if getattr(attempt_identity, "user", None) == user else ""
     request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user, typed)

@@ -12,7 +12,7 @@ transaction, sent with the sign-in bookkeeping's asynchronous commit (``signin.d
 trip. A session row lost to a crash of the database server in the last fraction of a second only
 means signing in again. Inside a transaction (and on SQLite) Django's own save runs.
 
-A sign-in sends the new row with its other records, in one message (``insert_statement``,
+A sign-in sends the new row with its other records, in one message (``new_row_statement``,
 ``signin.services.signin_succeeded``); the request's last save then writes nothing unless the
 session changed after that.
 
@@ -36,20 +36,21 @@ class SessionStore(DatabaseSessionStore):
     def __init__(self, session_key: str | None = None) -> None:
         super().__init__(session_key)
         self._unwritten = False
-        self._sent_data: bytes | None = None  # the data insert_statement() sent, once it ran
+        self._pending_data: bytes | None = None
+        self._sent_data: bytes | None = None  # the data new_row_statement() sent, once it ran
 
-    def insert_statement(self) -> Statement | None:
+    def new_row_statement(self) -> Statement | None:
         """The ``INSERT`` of a new session's row as it is now, for a caller that sends it with
         other writes; None when the row exists already (or on SQLite, where it is saved as
-        usual). Call ``inserted()`` once the statement ran."""
+        usual). Call ``new_row_sent()`` once the statement ran."""
         if not self._unwritten or connection.vendor != "postgresql":
             return None
         data = self._get_session(no_load=True)
         self._pending_data = self.serializer().dumps(data)
         return insert_statement(self.create_model_instance(data))
 
-    def inserted(self) -> None:
-        """The statement from ``insert_statement()`` ran: the row exists."""
+    def new_row_sent(self) -> None:
+        """The statement from ``new_row_statement()`` ran: the row exists."""
         self._unwritten = False
         self._sent_data = self._pending_data
 

@@ -98,9 +98,9 @@ def test_a_session_sent_with_other_writes_is_saved_again_only_when_it_changed():
     store = sessions.SessionStore()
     store.create()
     store["who"] = "me"
-    statement = store.insert_statement()
+    statement = store.new_row_statement()
     run_together([statement])
-    store.inserted()
+    store.new_row_sent()
     with CaptureQueriesContext(connection) as captured:
         store.save()  # the end of the request: nothing new
     assert captured.captured_queries == []
@@ -110,7 +110,7 @@ def test_a_session_sent_with_other_writes_is_saved_again_only_when_it_changed():
         "who": "me",
         "more": 1,
     }
-    assert store.insert_statement() is None  # the row exists: nothing to insert
+    assert store.new_row_statement() is None  # the row exists: nothing to insert
 
 
 def test_a_key_already_taken_is_drawn_again(monkeypatch):
