@@ -139,7 +139,11 @@ def _audit_attempt(
 
 
 def door_of(request: HttpRequest) -> str:
-    """Which login door the request came through: "admin" or "site"."""
+    """Which login door the request came through: "admin" or "site" (from the URL it resolved
+    to; a request that was not resolved, by its path)."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return "admin" if "admin" in match.namespaces else "site"
     path = getattr(request, "path", "") or ""
     return "admin" if path.startswith(reverse("admin:index")) else "site"
 
