@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import QuerySet
 
 from accounts.models import User, UserSession, normalize_identifier
 
@@ -18,40 +18,58 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     the default region. Never raises on garbage input. ``with_second_step``: the same query also
     tells whether the user has a confirmed TOTP device or backup-code set
     (``user.has_second_step``), which a sign-in needs right after the password.
+
+    Every sign-in and reset runs this, so it is written SQL (building it with the ORM cost
+    more CPU than its round trip): ``LOWER(...) = value``, not iexact's ``UPPER() = UPPER()``,
+    because the case-insensitive unique indexes are on ``LOWER(username)`` and ``LOWER(email)``
+    (the latter where email is not empty), so each alternative is an index lookup
+    (``tests/accounts/test_lookup_plan.py``).
     """
     value = normalize_identifier(identifier)
     if not value or len(value) > 254:
         return None
-    # LOWER(...) = value, not iexact's UPPER(...) = UPPER(value): the case-insensitive unique
-    # indexes are on LOWER(username) and LOWER(email) (the latter only where email is not empty),
-    # so each alternative is an index lookup (``tests/accounts/test_lookup_plan.py``).
-    query = Q(username_ci=value) | (Q(email_ci=value) & ~Q(email=""))
     phone = _as_e164(value)
-    if phone:
-        query |= Q(phone=phone)
-    users = User.objects.alias(username_ci=Lower("username"), email_ci=Lower("email")).filter(query)
-    if with_second_step:
-        users = users.annotate(has_second_step=_second_step_exists())
-    matches = list(users[:2])
+    sql = _lookup_sql(by_phone=bool(phone), with_second_step=with_second_step)
+    params = [value, value, phone] if phone else [value, value]
+    matches = list(User.objects.raw(sql, params))
     if len(matches) != 1:
         return None
     return matches[0]
 
 
-def _second_step_exists():
-    """``EXISTS`` over the confirmed TOTP devices and backup-code sets, as written SQL: building
-    the same with ``Exists()`` costs more CPU than the round trip it saves."""
+@lru_cache(maxsize=8)
+def _lookup_sql(*, by_phone: bool, with_second_step: bool) -> str:
     from django.db import connection
-    from django.db.models import BooleanField
-    from django.db.models.expressions import RawSQL
+
+    qn = connection.ops.quote_name
+    table = qn(User._meta.db_table)
+    column = {
+        name: f"{table}.{qn(User._meta.get_field(name).column)}"
+        for name in ("username", "email", "phone")
+    }
+    where = [
+        f"LOWER({column['username']}) = %s",
+        f"(LOWER({column['email']}) = %s AND {column['email']} <> '')",
+    ]
+    if by_phone:
+        where.append(f"{column['phone']} = %s")
+    extra = f", {_second_step_sql()} AS has_second_step" if with_second_step else ""
+    # Only our own table and column names are interpolated; values are parameters.
+    return f"SELECT {table}.*{extra} FROM {table} WHERE {' OR '.join(where)} LIMIT 2"  # noqa: S608
+
+
+def _second_step_sql() -> str:
+    """``EXISTS`` over the confirmed TOTP devices and backup-code sets of the row's user."""
+    from django.db import connection
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    user_id = f"{connection.ops.quote_name(User._meta.db_table)}.{connection.ops.quote_name('id')}"
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in (TOTPDevice, StaticDevice)]
+    qn = connection.ops.quote_name
+    user_id = f"{qn(User._meta.db_table)}.{qn(User._meta.pk.column)}"
+    tables = [qn(m._meta.db_table) for m in (TOTPDevice, StaticDevice)]
     # Only our own table and column names are interpolated; there are no parameters.
     parts = [f"EXISTS (SELECT 1 FROM {t} WHERE user_id = {user_id} AND confirmed)" for t in tables]  # noqa: S608
-    return RawSQL(" OR ".join(parts), [], output_field=BooleanField())  # noqa: S611
+    return " OR ".join(parts)
 
 
 def _as_e164(value: str) -> str | None:

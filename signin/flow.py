@@ -51,8 +51,8 @@ def has_second_step(user) -> bool:
     sign-in's own lookup already knows (``accounts.selectors``, ``with_second_step``); otherwise
     one query, written out."""
     known = getattr(user, "has_second_step", None)
-    if isinstance(known, bool):
-        return known
+    if isinstance(known, bool | int):  # SQLite answers 0 or 1
+        return bool(known)
     from django.db import connection
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
