@@ -58,16 +58,26 @@ def _lookup_sql(*, by_phone: bool, with_second_step: bool) -> str:
     return f"SELECT {table}.*{extra} FROM {table} WHERE {' OR '.join(where)} LIMIT 2"  # noqa: S608
 
 
-def _second_step_sql() -> str:
-    """``EXISTS`` over the confirmed TOTP devices and backup-code sets of the row's user."""
+def user_has_second_step(*, user_id: int) -> bool:
+    """Whether the user has a confirmed TOTP device or backup-code set (one query)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_second_step_sql(user_id='%s')}", [user_id, user_id])
+        return bool(cursor.fetchone()[0])
+
+
+def _second_step_sql(*, user_id: str | None = None) -> str:
+    """``EXISTS`` over the confirmed TOTP devices and backup-code sets of a user: the lookup's
+    row (by default) or ``user_id`` (a placeholder)."""
     from django.db import connection
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     qn = connection.ops.quote_name
-    user_id = f"{qn(User._meta.db_table)}.{qn(User._meta.pk.column)}"
+    user_id = user_id or f"{qn(User._meta.db_table)}.{qn(User._meta.pk.column)}"
     tables = [qn(m._meta.db_table) for m in (TOTPDevice, StaticDevice)]
-    # Only our own table and column names are interpolated; there are no parameters.
+    # Only our own table and column names (or a placeholder) are interpolated.
     parts = [f"EXISTS (SELECT 1 FROM {t} WHERE user_id = {user_id} AND confirmed)" for t in tables]  # noqa: S608
     return " OR ".join(parts)
 

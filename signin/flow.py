@@ -49,21 +49,13 @@ def safe_next(request: HttpRequest, candidate: str | None) -> str:
 def has_second_step(user) -> bool:
     """Does the user have a confirmed TOTP device or backup-code set? A user found by the
     sign-in's own lookup already knows (``accounts.selectors``, ``with_second_step``); otherwise
-    one query, written out."""
+    one query."""
     known = getattr(user, "has_second_step", None)
     if isinstance(known, bool | int):  # SQLite answers 0 or 1
         return bool(known)
-    from django.db import connection
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from accounts.selectors import user_has_second_step
 
-    tables = [connection.ops.quote_name(m._meta.db_table) for m in (TOTPDevice, StaticDevice)]
-    # Only our own table names are interpolated; the user id is a parameter.
-    parts = [f"SELECT 1 FROM {table} WHERE user_id = %s AND confirmed" for table in tables]  # noqa: S608
-    sql = " UNION ALL ".join(parts)
-    with connection.cursor() as cursor:
-        cursor.execute(f"{sql} LIMIT 1", [user.pk, user.pk])
-        return cursor.fetchone() is not None
+    return user_has_second_step(user_id=user.pk)
 
 
 def password_expired(user) -> bool:
