@@ -23,6 +23,7 @@ from accounts.passwords import password_check
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
 from messaging.guard import sms_allowed_region
+from portal.db import Statement, insert_statement
 from portal.net import browser_label, client_ip, user_agent
 
 
@@ -84,13 +85,17 @@ def user_password_set(
     )
 
 
-SESSION_RECORD_FIELDS = ["user", "created_at", "last_seen_at", "ip", "user_agent", "known_browser"]
+def session_record_statement(*, request: HttpRequest, user: User, known_browser: bool) -> Statement:
+    """The write of the record of the session a sign-in just created (call after ``login()``),
+    for the sign-in to send with its other writes (``portal.db``): an insert that overwrites a
+    record of the same key; the key was just made, so it is new unless it is recorded twice."""
+    record = _session_record(request=request, user=user, known_browser=known_browser)
+    overwritten = [f.name for f in UserSession._meta.concrete_fields if not f.primary_key]
+    overwritten.remove("session_key")
+    return insert_statement(record, unique_fields=["session_key"], update_fields=overwritten)
 
 
-def session_record_build(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
-    """The unsaved record of the session a sign-in just created (call after ``login()``). It is
-    saved by an insert that overwrites a record of the same key (``SESSION_RECORD_FIELDS`` and
-    ``ended_at``): the key was just made, so it is new unless a caller records it twice."""
+def _session_record(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
     now = timezone.now()
     key = request.session.session_key
     if key is None:

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import UserSession
-from accounts.services import SESSION_RECORD_FIELDS, session_record_build
+from accounts.services import session_record_statement
 from audit.services import audit_build, audit_record
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
@@ -241,7 +241,6 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     user.last_login = now
     request.session[SESSION_SIGNED_IN_AT] = int(now.timestamp())
     request.session[SESSION_LAST_SEEN] = int(now.timestamp())
-    record = session_record_build(request=request, user=user, known_browser=bool(browser))
     event = audit_build(
         event="signin.succeeded",
         request=request,
@@ -258,11 +257,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     statements = [
         counter_reset_statement(identity=identity, browser=browser),
         update_by_pk_statement(type(user), user.pk, last_login=now),
-        insert_statement(
-            record,
-            unique_fields=["session_key"],
-            update_fields=[*SESSION_RECORD_FIELDS, "ended_at"],
-        ),
+        session_record_statement(request=request, user=user, known_browser=bool(browser)),
         *([session_row] if session_row else []),
         insert_statement(event, returning_pk=True),
     ]
