@@ -174,7 +174,6 @@ def breakdown(cookies: dict, username: str, n: int) -> dict[str, float]:
         "account lookup (accounts.selectors)": (signin.backends, "identity_resolve"),
         "lockout gate (count before hashing)": (signin.backends, "attempt_begin"),
         "password hash": (hashers, "verify_password"),
-        "second-step device query": (signin.flow, "has_second_step"),
         "login(): session row, last_login, records": (signin.flow, "complete"),
         "  of which sign-in records (counters, audit, session record)": (
             signin.handlers.services,

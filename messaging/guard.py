@@ -16,11 +16,11 @@ from dataclasses import dataclass
 
 import phonenumbers
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 
 from messaging import conf
 from messaging.recipients import phone_region
+from portal.cache import redis_backend
 
 HOUR = 3600
 DAY = 86400
@@ -81,7 +81,7 @@ def sms_allowed_region(phone: str) -> bool:
 def _spend_redis(backend, specs) -> Refusal | None:
     """All counters in one round trip (SET NX EX keeps the window's expiry; INCR counts)."""
     keys = [backend.make_and_validate_key(key) for key, *_rest in specs]
-    client = backend._cache.get_client(keys[0], write=True)
+    client = backend.client()
     pipe = client.pipeline(transaction=False)
     for key, (_k, _limit, ttl, _reason) in zip(keys, specs, strict=True):
         pipe.set(key, 0, ex=ttl + 60, nx=True)
@@ -102,8 +102,8 @@ def sms_spend(*, phone: str, user_id: int | None) -> Refusal | None:
     if not sms_allowed_region(phone):
         return Refusal("region")
     specs = _counters(phone=phone, user_id=user_id, now=time.time())
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
+    backend = redis_backend()
+    if backend is not None:
         return _spend_redis(backend, specs)
     taken: list[str] = []
     for key, limit, ttl, reason in specs:

@@ -13,6 +13,7 @@ class (``portal.cache.RedisCache``) when ``REDIS_URL`` is set.
 
 from __future__ import annotations
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient as DjangoRedisCacheClient
 
@@ -28,7 +29,7 @@ class RedisCacheClient(DjangoRedisCacheClient):
     def __init__(self, servers, **options) -> None:
         super().__init__(servers, **options)
         self._clients: dict[int, object] = {}
-        self._incr_script = None
+        self._scripts: dict[str, object] = {}
 
     def get_client(self, key=None, *, write=False):
         index = self._get_connection_pool_index(write)
@@ -38,11 +39,18 @@ class RedisCacheClient(DjangoRedisCacheClient):
             client = self._clients.setdefault(index, self._client(connection_pool=pool))
         return client
 
+    def script(self, source: str):
+        """A Lua script, registered once (later calls are ``EVALSHA``)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts.setdefault(
+                source, self.get_client(write=True).register_script(source)
+            )
+        return script
+
     def incr(self, key, delta):
         client = self.get_client(key, write=True)
-        if self._incr_script is None:
-            self._incr_script = client.register_script(INCR_EXISTING)
-        value = self._incr_script(keys=[key], args=[delta], client=client)
+        value = self.script(INCR_EXISTING)(keys=[key], args=[delta], client=client)
         if value is None:
             raise ValueError(f"Key '{key}' not found.")
         return int(value)
@@ -56,5 +64,20 @@ class RedisCache(DjangoRedisCache):
     def client(self, *, write: bool = True):
         """The underlying ``redis.Redis`` client, for the few callers that need one round trip
         for several commands (a pipeline or a script). Keys passed to it must be made with
-        ``make_and_validate_key``."""
+        ``make_and_validate_key``; values read through it, decoded with ``loads``."""
         return self._cache.get_client(write=write)
+
+    def script(self, source: str):
+        """A Lua script to call with ``keys=``, ``args=`` (one round trip)."""
+        return self._cache.script(source)
+
+    def loads(self, value: bytes):
+        """A value as the cache stores it (an int, or a pickle), read through ``client()``."""
+        return self._cache._serializer.loads(value)
+
+
+def redis_backend(alias: str = "default") -> RedisCache | None:
+    """The cache as this class when it is one (Redis configured), else None: callers then use
+    Django's cache API only."""
+    backend = caches[alias]
+    return backend if isinstance(backend, RedisCache) else None

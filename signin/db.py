@@ -18,7 +18,7 @@ one implicit transaction, in one round trip instead of three (``BEGIN``, stateme
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from django.db import connection, transaction
 
@@ -60,29 +60,14 @@ def bookkeeping(*, alone: bool = False) -> Iterator[None]:
         return
     outermost = not connection.in_atomic_block
     wrapper = AsyncCommitFirst() if _async_commit_applies(outermost) else None
+    block = nullcontext() if alone and outermost else transaction.atomic(savepoint=outermost)
     connection.signin_bookkeeping = True
     try:
-        with connection.execute_wrapper(wrapper) if wrapper else _nothing():
-            if alone and outermost:
-                try:
-                    yield
-                finally:
-                    _finish(wrapper)
-                return
-            with transaction.atomic(savepoint=outermost):
-                try:
-                    yield
-                finally:
-                    _finish(wrapper)  # before the commit: on-commit hooks run plain
+        with connection.execute_wrapper(wrapper) if wrapper else nullcontext(), block:
+            try:
+                yield
+            finally:
+                if wrapper is not None:
+                    wrapper.done = True  # before the commit: on-commit hooks run plain
     finally:
         connection.signin_bookkeeping = False
-
-
-def _finish(wrapper: AsyncCommitFirst | None) -> None:
-    if wrapper is not None:
-        wrapper.done = True
-
-
-@contextmanager
-def _nothing() -> Iterator[None]:
-    yield

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.utils import timezone
 
+from portal.cache import redis_backend
 from signin import conf
 
 PREFIX = "signin:ip:"
@@ -111,28 +112,29 @@ return {redis.call('INCR', KEYS[1]), redis.call('GET', KEYS[2]), block}
 
 
 def _count(ip: str, *, stop_at_limit: bool) -> IpCount:
-    if hasattr(cache, "client"):  # portal.cache.RedisCache
-        counted = _count_redis(ip, stop_at_limit=stop_at_limit)
+    backend = redis_backend()
+    if backend is not None:
+        counted = _count_redis(backend, ip, stop_at_limit=stop_at_limit)
         if counted is not None:
             return counted
     return _count_any_cache(ip, stop_at_limit=stop_at_limit)
 
 
-def _count_redis(ip: str, *, stop_at_limit: bool) -> IpCount | None:
+def _count_redis(backend, ip: str, *, stop_at_limit: bool) -> IpCount | None:
     """The same count in one round trip (a Lua script: read the block and the previous bucket,
     count in the current one, atomically). None when a stale block value is in the way (the
     portal's clock, not the cache's expiry, says when a block ends): the generic path decides."""
     bucket = _bucket()
     keys = [
-        cache.make_and_validate_key(key)
+        backend.make_and_validate_key(key)
         for key in (_count_key(ip, bucket), _count_key(ip, bucket - 1), _block_key(ip))
     ]
-    client = cache.client(write=True)
-    script = client.register_script(COUNT_SCRIPT)  # EVALSHA; the script is sent once per server
     ttl = 2 * _window() + 60
-    number, previous, block = script(keys=keys, args=[ttl, int(stop_at_limit)], client=client)
-    loads = cache._cache._serializer.loads
-    reference = _active_reference(loads(block)) if block is not None else None
+    count_script = backend.script(COUNT_SCRIPT)
+    number, previous, block = count_script(
+        keys=keys, args=[ttl, int(stop_at_limit)], client=backend.client()
+    )
+    reference = _active_reference(backend.loads(block)) if block is not None else None
     if number is None:  # not counted: a block value is there
         return IpCount(0, bucket, reference, refused=True) if reference else None
     number = int(number) + int(previous or 0)

@@ -131,7 +131,7 @@ def clear_cache() -> None:
 
     location = settings.CACHES["default"]
     if location["BACKEND"].endswith("RedisCache"):
-        client = cache._cache.get_client(write=True)
+        client = cache.client()
         for key in client.scan_iter(match=f"{location['KEY_PREFIX']}:*", count=1000):
             client.delete(key)
     else:

@@ -238,6 +238,6 @@ def test_redis_holds_the_list_for_the_backstop_lifetime_only(clock, en, settings
     settings.NOTICES_CACHE_SECONDS = 30
     NoticeFactory(title_en="Cached")
     en.get("/")
-    client = cache._cache.get_client(write=False)
+    client = cache.client(write=False)
     ttl = client.ttl(cache.make_and_validate_key(CACHE_KEY))
     assert 0 < ttl <= 30
