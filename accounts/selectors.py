@@ -19,8 +19,9 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     tells whether the user has a confirmed TOTP device or backup-code set
     (``user.has_second_step``), which a sign-in needs right after the password.
 
-    Every sign-in and reset runs this, so it is written SQL (building it with the ORM cost
-    more CPU than its round trip): ``LOWER(...) = value``, not iexact's ``UPPER() = UPPER()``,
+    Every sign-in and reset runs this, so it is written SQL, its row loaded straight into the
+    model (building the query with the ORM, or loading through a raw queryset, cost more CPU than
+    the round trip): ``LOWER(...) = value``, not iexact's ``UPPER() = UPPER()``,
     because the case-insensitive unique indexes are on ``LOWER(username)`` and ``LOWER(email)``
     (the latter where email is not empty), so each alternative is an index lookup
     (``tests/accounts/test_lookup_plan.py``).
@@ -29,20 +30,34 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     if not value or len(value) > 254:
         return None
     phone = _as_e164(value)
-    sql = _lookup_sql(by_phone=bool(phone), with_second_step=with_second_step)
+    sql, fields, converters = _lookup(by_phone=bool(phone), with_second_step=with_second_step)
     params = [value, value, phone] if phone else [value, value]
-    matches = list(User.objects.raw(sql, params))
-    if len(matches) != 1:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if len(rows) != 1:
         return None
-    return matches[0]
+    values = list(rows[0])
+    for index, convert in converters:
+        values[index] = convert(values[index], None, connection)
+    user = User.from_db(connection.alias, fields, values[: len(fields)])
+    if with_second_step:
+        user.has_second_step = bool(values[-1])
+    return user
 
 
 @lru_cache(maxsize=8)
-def _lookup_sql(*, by_phone: bool, with_second_step: bool) -> str:
+def _lookup(*, by_phone: bool, with_second_step: bool) -> tuple[str, list[str], list]:
+    """The lookup's SQL, the field names its first columns load (every concrete field, in the
+    model's order, for ``Model.from_db``) and the database converters those columns need (the
+    same ones a queryset applies: SQLite's dates and booleans, the phone number's own)."""
     from django.db import connection
 
     qn = connection.ops.quote_name
     table = qn(User._meta.db_table)
+    fields = list(User._meta.concrete_fields)
     column = {
         name: f"{table}.{qn(User._meta.get_field(name).column)}"
         for name in ("username", "email", "phone")
@@ -53,9 +68,19 @@ def _lookup_sql(*, by_phone: bool, with_second_step: bool) -> str:
     ]
     if by_phone:
         where.append(f"{column['phone']} = %s")
-    extra = f", {_second_step_sql()} AS has_second_step" if with_second_step else ""
+    selected = [f"{table}.{qn(field.column)}" for field in fields]
+    if with_second_step:
+        selected.append(f"{_second_step_sql()} AS has_second_step")
+    converters = []
+    for index, field in enumerate(fields):
+        expression = field.get_col(User._meta.db_table)
+        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(
+            connection
+        )
+        converters.extend((index, convert) for convert in found)
     # Only our own table and column names are interpolated; values are parameters.
-    return f"SELECT {table}.*{extra} FROM {table} WHERE {' OR '.join(where)} LIMIT 2"  # noqa: S608
+    sql = f"SELECT {', '.join(selected)} FROM {table} WHERE {' OR '.join(where)} LIMIT 2"  # noqa: S608
+    return sql, [field.attname for field in fields], converters
 
 
 def user_has_second_step(*, user_id: int) -> bool:

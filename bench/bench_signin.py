@@ -21,6 +21,7 @@ PostgreSQL when DATABASE_URL is set). ``BENCH_SIGNIN_SIZES=0,100000`` picks othe
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import statistics
@@ -36,6 +37,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings_test")
 import django
 
 django.setup()
+# The numbers only: no per-request warnings (every refused attempt logs one) or task lines.
+logging.disable(logging.WARNING)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -112,8 +115,10 @@ def _request(cookies: dict, username: str, password: str):
     from django.conf import settings
     from django.contrib.auth.models import AnonymousUser
     from django.test import RequestFactory
+    from django.urls import resolve
 
     request = RequestFactory().post(LOGIN, {"username": username, "password": password})
+    request.resolver_match = resolve(LOGIN)  # as the URL resolver leaves it on a real request
     request.COOKIES.update(cookies)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     request.user = AnonymousUser()

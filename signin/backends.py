@@ -12,16 +12,14 @@ from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
-from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.hashers import make_password
-from django.db import IntegrityError
 
 from portal.net import client_ip
-from signin import browsers, lockcache
-from signin.db import bookkeeping
-from signin.identity import MAX_IDENTIFIER_LENGTH, Identity, identity_resolve, typed_clean
+from signin import browsers
+from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve, typed_clean
 from signin.lockout import Refusal, Refused, attempt_begin
+from signin.refusals import quick_refusal
 from signin.services import door_of, refusal_record
 
 MAX_PASSWORD_LENGTH = 4096
@@ -42,9 +40,9 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         if len(str(username)) > 4 * MAX_IDENTIFIER_LENGTH or len(password) > MAX_PASSWORD_LENGTH:
             request.signin_reason = "bad_input"
             return None
-        cached = _cached_refusal(request, typed_clean(str(username)))
-        if cached is not None:
-            return self._refused(request, cached)
+        quick = quick_refusal(request, typed_clean(str(username)))
+        if quick is not None:
+            return self._refused(request, quick)
         identity = identity_resolve(typed=str(username), for_signin=True)
         request.signin_identity = identity
         if not identity.key:
@@ -87,29 +85,3 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
             request.axes_locked_out = True
             raise AxesBackendPermissionDenied("locked") from None
         return None  # the last allowed attempts are still being checked: plain failure
-
-
-def _cached_refusal(request, typed: str) -> Refusal | None:
-    """An attempt on an account whose lock the cache holds (``signin.lockout``'s copy): refused
-    and audited now, with one database write (the audit row) and no read. A browser the account
-    knows has its own counter, so it always takes the ordinary path."""
-    if browsers.typed_known(request, typed):
-        return None  # signed in from here by this name: its counter decides, not the copy
-    lock = lockcache.active_lock(typed=typed)
-    if lock is None:
-        return None
-    user = get_user_model()(pk=lock.user_id) if lock.user_id else None  # a reference only
-    if user is not None and browsers.known_browser_id(request, user):
-        return None
-    identity = Identity(key=lock.key, typed=typed, user=user)
-    request.signin_identity = identity
-    refusal = Refusal(identity=identity, scope=lock.scope, lock=lock)
-    try:
-        with bookkeeping(alone=True):  # one INSERT, one round trip
-            refusal_record(request=request, refusal=refusal)
-    except IntegrityError:  # the account was deleted since its lock was copied (at commit)
-        lockcache.forget(lock.key, typed)
-        request.signin_identity = None
-        request.signin_refusal_recorded = False
-        return None  # the ordinary path decides, from the database
-    return refusal

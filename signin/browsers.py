@@ -3,8 +3,8 @@
 The cookie holds a random browser ID and, for each account that signed in from this browser, a
 keyed digest of (browser ID, account) with the day of that sign-in, and a keyed digest of
 (browser ID, what was typed to sign in); never a username. The second lets a sign-in from this
-browser skip the shared cache's lock copy (``signin.lockcache``), which never refuses a known
-browser anyway: the account's own counter decides. A browser is
+browser skip the quick refusal of a locked account (``signin.refusals``), which never refuses a
+known browser anyway: the account's own counter decides. A browser is
 known to an account for ``SIGNIN_KNOWN_BROWSER_DAYS`` (90) after its last successful sign-in
 there. A lock caused by browsers an account does not know does not stop its known browsers; each
 known browser has a counter of its own (``signin.lockout``).
@@ -64,6 +64,11 @@ def _digest(browser_id: str, user) -> str:
 
 def _typed_digest(browser_id: str, typed: str) -> str:
     return salted_hmac(SALT, f"{browser_id}:typed:{normalize_identifier(typed)}").hexdigest()[:20]
+
+
+def cookie_present(request: HttpRequest | None) -> bool:
+    """Whether the browser holds a valid known-browser cookie (for any account)."""
+    return bool(_read(request))
 
 
 def typed_known(request: HttpRequest | None, typed: str) -> bool:

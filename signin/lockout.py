@@ -25,6 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.models import normalize_identifier
 from signin import conf, iplimit
 from signin.db import bookkeeping
 from signin.identity import Identity
@@ -119,7 +120,7 @@ def attempt_begin(
     the account's lock, if any, be the reason given. A known browser (``browser``) is counted on
     its own counter and is not stopped by the IP block; the IP counts its failures when they
     happen. An attempt on a locked account is refused after one row read, with the refusal's
-    record (most never get here: ``signin.lockcache`` refuses them before the database is read).
+    record (most never get here: ``signin.refusals`` refuses them before the account is looked up).
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
@@ -333,6 +334,7 @@ def _lock_start(row: FailureCounter, *, attempt: Attempt, now: datetime) -> Lock
         scope=row.scope,
         key=row.key,
         username=attempt.identity.typed,
+        typed_key=normalize_identifier(attempt.identity.typed),
         user=attempt.identity.user,
         browser=row.browser,
         locked_at=now,

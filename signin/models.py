@@ -35,6 +35,9 @@ class Lock(models.Model):
     scope = models.CharField(_("what is locked"), max_length=8, choices=Scope.choices)
     key = models.CharField(_("account key"), max_length=255, db_index=True)
     username = models.CharField(_("typed username"), max_length=255, blank=True)
+    # What was typed, normalised as a counter key is: an attempt typing it again while the lock
+    # holds is refused from this row (signin.refusals), account or not.
+    typed_key = models.CharField(max_length=255, blank=True, default="", db_index=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("account"),

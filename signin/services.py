@@ -22,7 +22,7 @@ from audit.services import audit_build, audit_record
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
 from portal.tasks import task_enqueue_on_commit
-from signin import browsers, conf, iplimit, lockcache
+from signin import browsers, conf, iplimit
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
@@ -198,8 +198,6 @@ def _lock_started(*, request: HttpRequest | None, lock: Lock) -> None:
     )
     if lock.scope == Scope.IP:
         return
-    if lock.scope == Scope.ACCOUNT:  # later attempts are refused from the cache copy
-        transaction.on_commit(lambda: lockcache.remember(lock=lock, typed=lock.username))
     # Queued for unknown names too, so a lock costs the same whether the account exists.
     task_enqueue_on_commit(tasks.lock_notify, lock.pk, inline_if_broker_down=True)
     username = lock.user.get_username() if lock.user else lock.username
@@ -340,9 +338,6 @@ def lock_clear(
         ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
     )
     AxesProxyHandler.reset_attempts(username=identity.key)
-    names = [identity.key, identity.typed, *(lock.username for lock in locks)]
-    lockcache.forget(*names)  # now, and again once committed (no attempt refused after that)
-    transaction.on_commit(lambda: lockcache.forget(*names))
     if not locks:
         return False
     user = identity.user or locks[0].user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from django.db import connection
 
 from signin.models import Lock, Scope
 from signin.selectors import ip_status, lock_status
@@ -71,19 +72,49 @@ def test_a_browser_is_known_only_to_the_accounts_that_signed_in_there(known, use
     assert sign_in(known, "li.na").status_code == HTTPStatus.TOO_MANY_REQUESTS
 
 
-def test_a_known_browser_skips_the_lock_copy_only_for_the_name_it_signed_in_with(
+def test_a_known_browser_skips_the_quick_refusal_only_for_the_name_it_signed_in_with(
     known, user, monkeypatch
 ):
-    from signin import lockcache
+    from signin import refusals
 
     looked_up = []
-    real = lockcache.active_lock
-    monkeypatch.setattr(lockcache, "active_lock", lambda **kw: looked_up.append(kw) or real(**kw))
+    for name in ("lock_active_for_name", "_refuse_at_once"):
+        real = getattr(refusals, name)
+        monkeypatch.setattr(
+            refusals,
+            name,
+            lambda *a, _real=real, _name=name, **kw: looked_up.append(_name) or _real(*a, **kw),
+        )
     assert sign_in(known, " Zhang.WEI ").status_code == HTTPStatus.FOUND  # case and spaces aside
-    assert looked_up == []  # its own counter decides; the copy never refuses a known browser
+    assert looked_up == []  # its own counter decides; a lock never refuses a known browser
     known.post("/accounts/logout/")
-    sign_in(known, user.email)  # a name never typed here: the copy is read
-    assert [kw["typed"] for kw in looked_up] == [user.email]
+    sign_in(known, user.email)  # a name never typed here: the lock is read, nothing recorded yet
+    assert looked_up == ["lock_active_for_name"]
+    sign_in(browser(), user.email)  # no cookie: read and recorded together
+    at_once = connection.vendor == "postgresql"  # in one statement there, in two elsewhere
+    assert looked_up[1:] == ["_refuse_at_once" if at_once else "lock_active_for_name"]
+
+
+def test_a_lock_started_by_an_email_refuses_that_email_and_the_username(user):
+    attacker = browser(REMOTE_ADDR="203.0.113.9")
+    fail(attacker, user.email.upper(), 5)
+    lock = Lock.objects.get()
+    assert lock.key == "zhang.wei" and lock.typed_key == user.email.lower()
+    for typed in (user.email, f" {user.email.upper()} ", "ZHANG.wei"):
+        response = sign_in(attacker, typed)
+        assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+        assert lock.reference in response.content.decode()
+
+
+def test_a_browser_known_to_another_account_is_still_refused(known, user):
+    from audit.models import AuditEvent
+    from tests.factories import UserFactory
+
+    UserFactory(username="li.na")
+    fail(browser(), "li.na", 5)
+    before = AuditEvent.objects.filter(event="signin.refused").count()
+    assert sign_in(known, "li.na").status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert AuditEvent.objects.filter(event="signin.refused").count() == before + 1
 
 
 def test_the_ip_limit_blocks_an_ip_across_usernames(en, settings, clock):

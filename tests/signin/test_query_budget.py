@@ -5,18 +5,19 @@ holds (``BEGIN``, ``COMMIT`` and savepoints count too).
 A sign-in from a known browser: the account lookup (which also tells whether a second step is
 due), the count (one statement, its own transaction), and one message with the counter reset,
 ``last_login``, the session record, the new session's row and the audit row (its own
-transaction). An attempt while the account is locked (its
-lock copied to the shared cache): the refusal's audit row only, as one message that is its own
-transaction.
+transaction). An attempt while the account is locked: one statement that finds the lock by
+what was typed and inserts the refusal's audit row (``signin.refusals``), its own transaction.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from http import HTTPStatus
 
 import pytest
 
 from audit.models import AuditEvent
+from signin.models import Lock
 from tests.signin.conftest import fail, post_login, sign_in
 
 # Outermost transactions and PostgreSQL, as in production (the one-message writes are its own).
@@ -41,26 +42,30 @@ def test_a_sign_in_from_a_known_browser_stays_within_its_query_budget(
 
 
 @pytest.mark.parametrize("typed", ["zhang.wei", " Zhang.Wei ", "nobody.here"])
-def test_an_attempt_while_locked_writes_its_audit_row_and_reads_nothing(
+def test_an_attempt_while_locked_is_refused_and_audited_in_one_statement(
     en, user, typed, django_assert_max_num_queries
 ):
     fail(en, typed, 5)
     refused_before = AuditEvent.objects.filter(event="signin.refused").count()
     # Before: account lookup, counter row lock, audit row, in a transaction; then BEGIN, SET,
-    # INSERT, COMMIT.
+    # INSERT, COMMIT; then the audit row alone after a read of the lock's copy in Redis.
     with django_assert_max_num_queries(1) as captured:
         response = post_login(en, typed)
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
     (message,) = [q["sql"] for q in captured.captured_queries]
-    assert message.startswith('SET LOCAL synchronous_commit TO OFF; INSERT INTO "audit_auditevent"')
+    assert message.startswith("SET LOCAL synchronous_commit TO OFF; \nWITH lk AS (")
+    assert 'INSERT INTO "audit_auditevent"' in message
     event = AuditEvent.objects.filter(event="signin.refused").latest("id")
     assert AuditEvent.objects.filter(event="signin.refused").count() == refused_before + 1
     assert event.subject == typed.strip()
-    assert event.data["reference"].startswith("LK-") and event.data["scope"] == "account"
+    lock = Lock.objects.get(reference=event.data["reference"])
+    assert event.data["scope"] == "account" and event.data["door"] == "site"
+    assert datetime.fromisoformat(event.data["locked_until"]) == lock.locked_until
+    assert event.ip == "127.0.0.1" and event.actor_id is None
     assert event.user_id == (user.pk if typed != "nobody.here" else None)
 
 
-def test_a_cleared_lock_is_not_refused_from_the_cache(en, user):
+def test_a_cleared_lock_is_not_refused_quickly(en, user):
     from signin.services import lock_clear
 
     fail(en, user.username, 5)

@@ -1,0 +1,151 @@
+"""Refusing an attempt on a locked account before the account is even looked up.
+
+Most attempts while an account is locked come from whoever locked it, typing the same name again.
+They are refused from the lock's own row: an account lock is found by its counter key (the
+account's, or for a name without an account, the name's) or by the text typed when it started
+(``Lock.typed_key``), so an email address or phone number that locked an account is refused the
+same way, at the same cost, as a name that has no account behind it. On PostgreSQL the lock is
+read and the refusal audited in one statement (one round trip, no row lock); elsewhere in two.
+
+A browser the account knows is never refused here: it has its own counter, which the ordinary
+path (``signin.lockout.attempt_begin``) reads. A browser that signed in by this name before
+(``browsers.typed_known``) goes there at once; one that holds a known-browser cookie for any
+account has the lock read first and is let through when the lock's account knows it, and only
+then is the refusal audited. Without a lock row (or with one that has ended or run out) the
+ordinary path decides, which refuses the same attempts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import normalize_identifier
+from audit.models import AuditEvent
+from audit.services import audit_build
+from signin import browsers
+from signin.db import bookkeeping
+from signin.identity import Identity
+from signin.lockout import Refusal
+from signin.models import Lock, Scope
+from signin.services import door_of, refusal_record
+
+LOCK_FIELDS = ("id", "reference", "key", "username", "user_id", "locked_at", "locked_until")
+LOCK_FIELDS += ("minutes", "failures")
+
+
+def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
+    """The refusal (recorded) of an attempt on an account locked now, or None: the ordinary
+    path decides."""
+    if browsers.typed_known(request, typed):
+        return None  # signed in from here by this name: its counter decides
+    name = normalize_identifier(typed)
+    if not name:
+        return None
+    if connection.vendor == "postgresql" and not browsers.cookie_present(request):
+        return _refuse_at_once(request, typed=typed, name=name)
+    lock = lock_active_for_name(name=name)
+    if lock is None:
+        return None
+    user = get_user_model()(pk=lock.user_id) if lock.user_id else None  # a reference only
+    if user is not None and browsers.known_browser_id(request, user):
+        return None
+    refusal = _refusal(request, lock=lock, typed=typed, user=user)
+    with bookkeeping(alone=True):  # one INSERT, one round trip
+        refusal_record(request=request, refusal=refusal)
+    return refusal
+
+
+def lock_active_for_name(*, name: str) -> Lock | None:
+    """The account lock in force for a normalised name (its key, or what was typed when it
+    started), or None."""
+    return (
+        Lock.objects.filter(
+            scope=Scope.ACCOUNT, ended_at__isnull=True, locked_until__gt=timezone.now()
+        )
+        .filter(_name_matches(name))
+        .only(*LOCK_FIELDS)
+        .order_by("-locked_until")
+        .first()
+    )
+
+
+def _name_matches(name: str):
+    from django.db.models import Q
+
+    return Q(key=name) | Q(typed_key=name)
+
+
+def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal | None:
+    """One statement: find the lock in force, and when there is one insert the refusal's audit
+    row (``signin.services.refusal_record``'s row, with the lock's reference and end)."""
+    row = audit_build(
+        event="signin.refused", request=request, subject=typed, data={"door": door_of(request)}
+    )
+    params = {
+        "now": row.created_at,
+        "name": name,
+        "scope": Scope.ACCOUNT,
+        "event": row.event,
+        "actor": row.actor_id,
+        "subject": row.subject,
+        "ip": row.ip,
+        "ua": row.user_agent,
+        "door": row.data["door"],
+    }
+    with bookkeeping(alone=True), connection.cursor() as cursor:
+        cursor.execute(_refuse_sql(), params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    values = dict(zip(LOCK_FIELDS, found, strict=False))
+    lock = Lock(scope=Scope.ACCOUNT, **values)
+    lock._state.adding, lock._state.db = False, connection.alias
+    user = get_user_model()(pk=lock.user_id) if lock.user_id else None
+    request.signin_refusal_recorded = True
+    return _refusal(request, lock=lock, typed=typed, user=user)
+
+
+def _refusal(request: HttpRequest, *, lock: Lock, typed: str, user) -> Refusal:
+    identity = Identity(key=lock.key, typed=typed, user=user)
+    request.signin_identity = identity
+    return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)
+
+
+@lru_cache(maxsize=2)
+def _refuse_sql() -> str:
+    qn = connection.ops.quote_name
+
+    def columns(model, names):
+        return [qn(model._meta.get_field(n.removesuffix("_id")).column) for n in names]
+
+    lock_table, audit_table = qn(Lock._meta.db_table), qn(AuditEvent._meta.db_table)
+    key, typed_key, scope, ended, until = columns(
+        Lock, ("key", "typed_key", "scope", "ended_at", "locked_until")
+    )
+    audit = columns(
+        AuditEvent,
+        ("created_at", "event", "actor", "user", "subject", "ip", "user_agent", "data"),
+    )
+    lock_columns = ", ".join(columns(Lock, LOCK_FIELDS))
+    reference, user = columns(Lock, ("reference", "user"))
+    # Only our own table and column names are interpolated; values are parameters.
+    return f"""
+WITH lk AS (
+  SELECT {lock_columns} FROM {lock_table}
+  WHERE {scope} = %(scope)s AND {ended} IS NULL AND {until} > %(now)s
+    AND ({key} = %(name)s OR {typed_key} = %(name)s)
+  ORDER BY {until} DESC LIMIT 1
+), refused AS (
+  INSERT INTO {audit_table} ({", ".join(audit)})
+  SELECT %(now)s, %(event)s, %(actor)s, {user}, %(subject)s, %(ip)s, %(ua)s,
+    jsonb_build_object('door', %(door)s::text, 'scope', %(scope)s::text,
+                       'reference', {reference}, 'locked_until', {until})
+  FROM lk RETURNING 1
+)
+SELECT {lock_columns} FROM lk WHERE EXISTS (SELECT 1 FROM refused)
+"""  # noqa: S608
