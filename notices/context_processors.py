@@ -22,7 +22,7 @@ def _dismissed_ids(request: HttpRequest) -> set[int]:
 def notices(request: HttpRequest) -> dict:
     """``site_notices`` (banner items in order), ``signin_block_notice`` and its recovery time."""
     now = timezone.now()
-    window = notices_window(now=now)
+    window = notices_window(now=now, request=request)
     if not window:
         return {"site_notices": [], "signin_block_notice": None, "signin_reopens_at": None}
     dismissed = _dismissed_ids(request) if any(n.dismissible for n in window) else set()

@@ -30,7 +30,7 @@ def signin_maintenance_guard(view: Callable[..., HttpResponse]) -> Callable[...,
     @wraps(view)
     def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         now = timezone.now()
-        block = signin_block(now=now)
+        block = signin_block(now=now, request=request)
         if block is None:
             return view(request, *args, **kwargs)
         attempted = request.method not in SAFE_METHODS

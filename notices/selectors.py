@@ -79,17 +79,23 @@ def lead_time() -> timedelta:
     return timedelta(hours=conf.get("NOTICE_LEAD_HOURS"))
 
 
-def notices_window(*, now: datetime | None = None) -> list[Notice]:
+def notices_window(*, now: datetime | None = None, request=None) -> list[Notice]:
     """Published notices that are active, or upcoming within NOTICE_LEAD_HOURS, in banner order.
 
     Active notices come first, each group ordered by severity (outage, warning, information),
-    then by start. Overlapping notices are allowed and all show.
+    then by start. Overlapping notices are allowed and all show. With ``request``, the cached
+    list is read once per request (the sign-in guard and the page's banner share it).
     """
     now = now or timezone.now()
     show_from = now + lead_time()
+    rows = getattr(request, "_notices_rows", None) if request is not None else None
+    if rows is None:
+        rows = _cached_rows()
+        if request is not None:
+            request._notices_rows = rows
     notices = [
         _as_notice(row)
-        for row in _cached_rows()
+        for row in rows
         if row["published"] and row["ends_at"] > now and row["starts_at"] <= show_from
     ]
     notices.sort(key=lambda n: _sort_key(n, now))
@@ -144,10 +150,10 @@ def block_from_window(*, window: list[Notice], now: datetime) -> SigninBlock | N
     return SigninBlock(notice=notice, reopens_at=reopens_at)
 
 
-def signin_block(*, now: datetime | None = None) -> SigninBlock | None:
+def signin_block(*, now: datetime | None = None, request=None) -> SigninBlock | None:
     """The current sign-in block, or None when employees may sign in."""
     now = now or timezone.now()
-    return block_from_window(window=notices_window(now=now), now=now)
+    return block_from_window(window=notices_window(now=now, request=request), now=now)
 
 
 def signin_block_notice(*, now: datetime | None = None) -> Notice | None:

@@ -168,6 +168,18 @@ def test_warm_banner_adds_no_query_to_a_signed_in_page(clock, en, user):
     assert len(with_banner) == len(baseline)
 
 
+def test_the_login_page_reads_the_notice_list_once(clock, en, monkeypatch):
+    """The sign-in guard and the page's banner share one read of the cached list."""
+    from notices import selectors
+
+    NoticeFactory(title_en="Outage", severity=Severity.OUTAGE)
+    reads = []
+    real = selectors._cached_rows
+    monkeypatch.setattr(selectors, "_cached_rows", lambda: reads.append(1) or real())
+    response = en.get("/accounts/login/")
+    assert banner_titles(response) == ["Outage"] and len(reads) == 1
+
+
 def test_cold_cache_costs_one_query(clock, client, django_assert_num_queries):
     NoticeFactory(title_en="Outage", severity=Severity.OUTAGE)
     clear_cache()
