@@ -44,6 +44,8 @@ def database_from_url(url: str, *, base_dir: Path) -> dict:
             raise ConfigError("DATABASE_URL has a port that is not a number") from None
         if port is not None and not 0 < port < 65536:
             raise ConfigError("DATABASE_URL has a port out of range")
+        # Django's backend with a health check that needs no round trip (portal.postgresql).
+        config["ENGINE"] = "portal.postgresql"
         config.setdefault("CONN_MAX_AGE", 60)
         config["CONN_HEALTH_CHECKS"] = True
     elif config.get("NAME") and config["NAME"] != ":memory:":

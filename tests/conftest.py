@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.db import connections
 
 from tests.factories import StaffFactory, SuperuserFactory, UserFactory
 
@@ -44,7 +45,7 @@ def _browser_reason() -> str | None:
 
 
 def _postgres_reason() -> str | None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connections["default"].vendor != "postgresql":
         return "DATABASE_URL does not point at PostgreSQL"
     return None
 
@@ -74,7 +75,7 @@ def pytest_runtest_makereport(item, call):
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """One test database per run, so parallel runs on one PostgreSQL server never collide."""
     db = settings.DATABASES["default"]
-    if db["ENGINE"] == "django.db.backends.postgresql":
+    if connections["default"].vendor == "postgresql":
         db.setdefault("TEST", {})
         db["TEST"]["NAME"] = f"test_{db['NAME']}_{os.getpid()}"
 
