@@ -24,6 +24,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import conf
+from accounts.backup_codes import backup_code_use, backup_codes_replace
 from accounts.errors import TwoStepError
 from accounts.models import User
 from accounts.services import current_password_confirm
@@ -81,14 +82,13 @@ def _devices_for_token(user: User, token: str):
     compact = "".join(str(token).split()).replace("-", "")
     if compact.isascii() and compact.isdigit() and len(compact) in (6, 8):
         return compact, TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
-    return compact.lower(), StaticDevice.objects.select_for_update().filter(
-        user=user, confirmed=True
-    )
+    return compact, StaticDevice.objects.select_for_update().filter(user=user, confirmed=True)
 
 
 def second_factor_match(*, user: User, token: str) -> tuple[object | None, bool]:
     """(the device that accepted ``token`` or None, whether a device is throttled). Call inside a
-    transaction: devices are locked, a code is consumed."""
+    transaction: devices are locked, a code is consumed. Backup codes are checked by their
+    digests (``accounts.backup_codes``)."""
     value, devices = _devices_for_token(user, token)
     throttled = False
     for device in devices:
@@ -96,7 +96,10 @@ def second_factor_match(*, user: User, token: str) -> tuple[object | None, bool]
         if not allowed:
             throttled = True
             continue
-        if device.verify_token(value):
+        if isinstance(device, StaticDevice):
+            if backup_code_use(device=device, code=value):
+                return device, throttled
+        elif device.verify_token(value):
             return device, throttled
     return None, throttled
 
@@ -112,15 +115,7 @@ def _notify(*, user: User, kind: str, request: HttpRequest) -> None:
 
 
 def _backup_codes_replace(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name=BACKUP_NAME, confirmed=True)
-    codes = []
-    while len(codes) < conf.get("BACKUP_CODE_COUNT"):
-        token = StaticToken.random_token()
-        if token not in codes:
-            codes.append(token)
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=t) for t in codes])
-    return codes
+    return backup_codes_replace(user=user, name=BACKUP_NAME, count=conf.get("BACKUP_CODE_COUNT"))
 
 
 # --- writes -------------------------------------------------------------------------------------

@@ -52,3 +52,16 @@ def otp_force_login(client, user):
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def backup_codes_give(user, *codes: str):
+    """Give ``user`` a confirmed backup-code device holding ``codes`` (stored as the portal
+    stores them: keyed digests, ``accounts.backup_codes``). Returns the device."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+    from accounts.backup_codes import backup_code_digest
+
+    device = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
+    for code in codes:
+        StaticToken.objects.create(device=device, token=backup_code_digest(code))
+    return device

@@ -9,12 +9,17 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twostep
 from signin.selectors import lock_status
-from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory, otp_force_login
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    StaffFactory,
+    UserFactory,
+    backup_codes_give,
+    otp_force_login,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +121,7 @@ def test_device_secrets_never_show_in_admin_pages(en_client):
     device = twostep.totp_enroll_start(user=person)
     device.confirmed = True
     device.save()
-    static = StaticDevice.objects.create(user=person, name="backup", confirmed=True)
-    StaticToken.objects.create(device=static, token="abcd2345")
+    static = backup_codes_give(person, "abcd2345")
     secrets = [device.key, twostep.secret_b32(device), "abcd2345"]
     pages = [
         "/admin/otp_totp/totpdevice/",

@@ -11,7 +11,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import ResetFlow, UserSession
@@ -19,7 +19,7 @@ from audit.models import AuditEvent
 from messaging.models import OutboxMessage
 from signin.selectors import lock_status
 from tests.accounts.conftest import NEW, NEW_PASSWORD, SECOND, last_code
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory, backup_codes_give
 
 pytestmark = pytest.mark.django_db
 
@@ -161,8 +161,7 @@ def test_totp_is_required_when_enrolled(browser, clock):
 def test_a_backup_code_also_passes_the_second_step(browser, clock):
     user = UserFactory(username="zhang.wei")
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=static, token="abcd2345")
+    backup_codes_give(user, "abcd2345")
     _to_new_password(browser)
     assert browser.second("ABCD 2345").url == NEW
     assert not StaticToken.objects.exists()  # used up

@@ -9,7 +9,7 @@ import pytest
 
 from audit.models import AuditEvent
 from tests.accounts.conftest import NEW, SECOND, VERIFY, last_code
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, backup_codes_give
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +48,7 @@ def test_an_account_disabled_after_its_code_cannot_choose_a_password(user, brows
 def test_backup_codes_left_without_an_authenticator_still_guard_the_reset(user, browser, clock):
     """Sign-in asks for a backup code when only those are left (the authenticator was removed
     by an admin); the reset must ask too."""
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-
-    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=static, token="abcd2345")
+    backup_codes_give(user, "abcd2345")
     browser.start("zhang.wei")
     assert browser.code(last_code()).url == SECOND
     assert browser.get(NEW).url == SECOND

@@ -8,17 +8,15 @@ from http import HTTPStatus
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
-from tests.factories import DEFAULT_PASSWORD, StaffFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, backup_codes_give
 
 pytestmark = pytest.mark.django_db
 
 
 def test_backup_codes_only_still_guard_the_admin_login(clock):
     staff = StaffFactory(username="agent.two")
-    static = StaticDevice.objects.create(user=staff, name="backup", confirmed=True)
-    StaticToken.objects.create(device=static, token="abcd2345")
+    backup_codes_give(staff, "abcd2345")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     response = client.post("/admin/login/", {"username": "agent.two", "password": DEFAULT_PASSWORD})
     assert response.status_code == HTTPStatus.OK

@@ -6,11 +6,11 @@ from http import HTTPStatus
 
 import pytest
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.models import AuditEvent
 from signin.selectors import lock_status
+from tests.factories import backup_codes_give
 from tests.signin.conftest import browser, fail, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -63,8 +63,7 @@ def test_wrong_codes_count_toward_the_same_lockout(en, user, device, clock):
 
 
 def test_a_backup_code_works_once(user, clock):
-    static = StaticDevice.objects.create(user=user, name="backup", confirmed=True)
-    StaticToken.objects.create(device=static, token="abcd2345")
+    backup_codes_give(user, "abcd2345")
     first = browser()
     sign_in(first, "zhang.wei")
     assert first.post(CODE, {"code": "ABCD 2345"}).status_code == HTTPStatus.FOUND
