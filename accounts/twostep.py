@@ -4,8 +4,8 @@ confirm a signed-in session with a code (what staff need before /admin/).
 One confirmed ``TOTPDevice`` per user ("authenticator") and one ``StaticDevice`` ("backup") with
 10 single-use codes. Secrets leave the server only on the enrolment page (QR code drawn here with
 segno, inline SVG; the key in groups of four) and backup codes only once, right after they are
-made. A wrong code on the session check counts toward the sign-in lockout (Django's
-``user_login_failed`` signal, which django-axes and the sign-in app record).
+made. A code on the session check is counted toward the sign-in lockout before it is checked,
+as at sign-in (``signin.flow.code_check``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from base64 import b32encode
 from urllib.parse import quote, urlencode
 
 import segno
-from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -218,32 +217,25 @@ def two_step_disable(*, request: HttpRequest, user: User, password: str, token: 
 
 def session_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     """Confirm this signed-in session with an authenticator or backup code (django-otp login).
-    A wrong code counts toward the sign-in lockout, like a wrong password."""
+    The code is counted on the sign-in lockout counters before it is checked, as at sign-in
+    (``signin.flow.code_check``): a wrong one is a failure, and none is checked while the account
+    (or this browser) is locked; ``request.axes_locked_out`` then says so."""
+    from signin.flow import code_check
+
+    device = code_check(request=request, user=user, code=token)
     with transaction.atomic():
-        device, throttled = second_factor_match(user=user, token=token)
         if device is not None:
             otp_login(request, device)
-            audit_record(
-                event="twostep.session_verified",
-                request=request,
-                user=user,
-                subject=user.username,
-                data={"device": device.persistent_id},
-            )
-            return True
         audit_record(
-            event="twostep.session_failed",
+            event="twostep.session_verified" if device else "twostep.session_failed",
             request=request,
             user=user,
             subject=user.username,
-            data={"throttled": throttled},
+            data={"device": device.persistent_id}
+            if device
+            else {"locked": bool(getattr(request, "axes_locked_out", False))},
         )
-    user_login_failed.send(
-        sender=__name__,
-        credentials={"username": user.get_username()},
-        request=request,
-    )
-    return False
+    return device is not None
 
 
 def pending_device(user: User) -> TOTPDevice | None:

@@ -130,14 +130,14 @@ def _device_from_state(request: HttpRequest):
     return Device.from_persistent_id(persistent_id) if persistent_id else None
 
 
-def code_check(*, request: HttpRequest, pending: Pending, code: str):
-    """Check a second-step code, counted on the same lockout counters as a password.
+def code_check(*, request: HttpRequest, user, code: str):
+    """Check a second-step code of ``user`` (the sign-in's step, or a signed-in session's
+    confirmation), counted on the same lockout counters as a password, before it is checked.
 
     Returns the device that accepted the code, or None. A wrong code, or a code sent while
     locked (neither counted nor checked), goes through the same failure path as a wrong password
     (``user_login_failed``); ``request.axes_locked_out`` then says whether to show the lock page.
     """
-    user = pending.user
     identity = identity_for_user(user=user)
     request.signin_identity = identity
     request.signin_attempt = request.signin_refusal = None

@@ -53,13 +53,13 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.signin_reason = "bad_input"
             signin_failed(request=request, typed=request.POST.get("username", "")[:254])
             if getattr(request, "axes_locked_out", False):
-                return _locked_now(request)
+                return locked_now(request)
         return _form_page(request, form, next_url, status=HTTPStatus.BAD_REQUEST)
     user = authenticate(
         request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
     )
     if getattr(request, "axes_locked_out", False):
-        return _locked_now(request)
+        return locked_now(request)
     if user is None:
         form.add_error(None, _failure_message(request))
         return _form_page(request, form, next_url)
@@ -106,10 +106,10 @@ def code_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not form.is_valid():
         status = HTTPStatus.BAD_REQUEST
     elif request.method == "POST":
-        device = flow.code_check(request=request, pending=pending, code=form.cleaned_data["code"])
+        device = flow.code_check(request=request, user=pending.user, code=form.cleaned_data["code"])
         if getattr(request, "axes_locked_out", False):
             flow.pending_drop(request)
-            return _locked_now(request)
+            return locked_now(request)
         if device is not None:
             step = flow.step_done(request=request, pending=pending, device=device)
             return _after_step(step, flow.safe_next(request, pending.next_url))
@@ -184,7 +184,9 @@ def lockout_response(
     return _lock_page(request, refusal.lock, username=refusal.identity.typed)
 
 
-def _locked_now(request: HttpRequest) -> HttpResponse:
+def locked_now(request: HttpRequest) -> HttpResponse:
+    """The lock page for an attempt this request refused (any door that checks a password or
+    a code)."""
     response = lockout_response(request)
     request.axes_locked_out = False  # answered here; axes' middleware need not render it again
     return response

@@ -169,6 +169,10 @@ def two_step_verify(request: HttpRequest) -> HttpResponse:
                 request=request, user=user, token=form.cleaned_data["otp_token"]
             ):
                 return redirect(target)
+            if getattr(request, "axes_locked_out", False):
+                from signin.views import locked_now
+
+                return locked_now(request)
             form.add_error("otp_token", _("That code is not right."))
     return render(
         request, "accounts/two_step_verify.html", {"form": form, "next": target}, status=status

@@ -95,3 +95,32 @@ def test_bad_codes_are_form_errors_not_attempts(en, user, device, code):
     response = en.post(CODE, {"code": code})
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert lock_status(username="zhang.wei").failures == 0
+
+
+def test_a_signed_in_sessions_code_check_counts_first_and_stops_when_locked(
+    en, user, device, clock
+):
+    """/account/two-step/verify/ (a signed-in session confirming itself, as staff do before
+    /admin/) counts each code on the lockout counters before checking it, like the sign-in step:
+    wrong codes lock, and a locked account's right code is refused unchecked."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice as Device
+
+    en.force_login(user)
+    verify = "/account/two-step/verify/"
+    responses = []
+    for _ in range(5):
+        clock.advance(seconds=30)  # past django-otp's own throttle
+        responses.append(en.post(verify, {"otp_token": "000000"}))
+    assert [r.status_code for r in responses] == [HTTPStatus.BAD_REQUEST] * 4 + [
+        HTTPStatus.TOO_MANY_REQUESTS
+    ]
+    assert "LK-" in responses[-1].content.decode()
+    assert lock_status(username="zhang.wei").locked
+    clock.advance(seconds=30)
+    checked_before = Device.objects.get(pk=device.pk).throttling_failure_count
+    response = en.post(verify, {"otp_token": _code(device)})
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert Device.objects.get(pk=device.pk).throttling_failure_count == checked_before  # unchecked
+    assert "otp_device_id" not in en.session  # the session stays unconfirmed
+    assert AuditEvent.objects.filter(event="signin.refused").count() == 1
+    assert AuditEvent.objects.filter(event="twostep.session_failed").count() == 6
