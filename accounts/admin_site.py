@@ -6,10 +6,11 @@
 
 The admin login keeps checking the password through ``authenticate()`` (Django's
 ``AuthenticationForm``), so django-axes and the sign-in app's lockout count every wrong password
-typed there, and it asks for the authenticator or backup code on the same page; a wrong code
-counts toward the same lockout. Staff without an authenticator sign in with the password, are
-not let in, and are sent to set one up (``accounts:two_step_enroll``); staff signed in on the
-site but not yet confirmed are sent to ``accounts:two_step_verify``.
+typed there, and it asks for the authenticator or backup code on the same page; the code is
+counted on the same lockout before it is checked (``signin.flow.code_check``). Staff without an
+authenticator sign in with the password, are not let in, and are sent to set one up
+(``accounts:two_step_enroll``); staff signed in on the site but not yet confirmed are sent to
+``accounts:two_step_verify``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.signals import user_login_failed
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
-from accounts import twostep
 from audit.services import audit_record
 
 
@@ -45,7 +43,7 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
     }
 
     def clean(self):
-        from signin.flow import has_second_step
+        from signin.flow import code_check, has_second_step, release_pending
 
         cleaned = super().clean()  # authenticate(): the lockout counts a wrong password here
         user = self.get_user()
@@ -55,20 +53,17 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
         token = "".join((cleaned.get("otp_token") or "").split())
         if not token:
             raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
-        with transaction.atomic():
-            device, _throttled = twostep.second_factor_match(user=user, token=token)
-            audit_record(
-                event="twostep.admin_verified" if device else "twostep.admin_failed",
-                request=self.request,
-                user=user,
-                subject=user.get_username(),
-            )
+        # The password was right: its count is given back now, as the site does before its code
+        # step. The code is counted before it is checked; a wrong one is a failure.
+        release_pending(self.request)
+        device = code_check(request=self.request, user=user, code=token)
+        audit_record(
+            event="twostep.admin_verified" if device else "twostep.admin_failed",
+            request=self.request,
+            user=user,
+            subject=user.get_username(),
+        )
         if device is None:
-            user_login_failed.send(
-                sender=__name__,
-                credentials={"username": user.get_username()},
-                request=self.request,
-            )
             raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
         user.otp_device = device  # django-otp marks the session verified on user_logged_in
         return cleaned

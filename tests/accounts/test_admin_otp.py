@@ -141,3 +141,23 @@ def test_device_secrets_never_show_in_admin_pages(en_client):
         "/admin/accounts/contactcodedevice/",
     ):
         assert en_client.get(url).status_code in (HTTPStatus.NOT_FOUND, HTTPStatus.FOUND), url
+
+
+def test_wrong_codes_at_the_admin_login_lock_at_the_limit_like_wrong_passwords(en_client, clock):
+    """The right password's count is given back before the code is counted: the fifth wrong
+    code locks, not the fourth."""
+    from audit.models import AuditEvent
+    from signin.selectors import lock_status
+
+    staff = StaffFactory(username="agent.one")
+    TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    statuses = []
+    for _ in range(5):
+        clock.advance(seconds=30)  # past django-otp's own throttle
+        form = {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": "000000"}
+        statuses.append(en_client.post(LOGIN, form).status_code)
+    assert statuses == [HTTPStatus.OK] * 4 + [HTTPStatus.TOO_MANY_REQUESTS]
+    failures = AuditEvent.objects.filter(event="signin.failed").order_by("id")
+    assert [e.data["failure"] for e in failures] == [1, 2, 3, 4, 5]
+    assert {e.data["reason"] for e in failures} == {"bad_code"}
+    assert lock_status(username="agent.one").locked

@@ -130,3 +130,53 @@ def _storm_many_names() -> list[int]:
         thread.join(timeout=120)
     assert not errors, errors
     return statuses
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_wrong_codes_at_the_admin_login_check_at_most_the_limit(settings, monkeypatch):
+    """The right password with wrong authenticator codes, all at once, at /admin/login/: each
+    code is counted before it is checked, so no more than the limit are checked."""
+    from django.test import Client
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import twostep
+    from tests.factories import DEFAULT_PASSWORD, StaffFactory
+
+    staff = StaffFactory(username="agent.one")
+    TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    checked, lock = [], threading.Lock()
+    real = twostep.second_factor_match
+
+    def counted(**kwargs):
+        with lock:
+            checked.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(twostep, "second_factor_match", counted)
+    threads_n = 30
+    barrier = threading.Barrier(threads_n)
+    statuses: list[int] = []
+    errors: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            client = Client(REMOTE_ADDR=f"203.0.113.{n + 1}", HTTP_ACCEPT_LANGUAGE="en")
+            barrier.wait(timeout=30)
+            form = {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": "000000"}
+            statuses.append(client.post("/admin/login/", form).status_code)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(threads_n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    limit = settings.LOCKOUT_FAILURE_LIMIT
+    assert 1 <= len(checked) <= limit
+    assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS}
+    assert lock_status(username="agent.one").locked
