@@ -40,6 +40,7 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
         **AdminAuthenticationForm.error_messages,
         "otp_required": _("Enter the code from your authenticator app, or a backup code."),
         "otp_invalid": _("That code is not right."),
+        "password_expired": _("Your password has expired. Choose a new one to continue."),
     }
 
     def clean(self):
@@ -49,6 +50,7 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
         user = self.get_user()
         # Whenever the site's sign-in would ask for a second step (backup codes count too).
         if user is None or not has_second_step(user):
+            self._expired_password_check(user)
             return cleaned  # signed in without OTP: the site sends them to set it up
         token = "".join((cleaned.get("otp_token") or "").split())
         if not token:
@@ -65,8 +67,30 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
         )
         if device is None:
             raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+        self._expired_password_check(user, device=device)
         user.otp_device = device  # django-otp marks the session verified on user_logged_in
         return cleaned
+
+    def _expired_password_check(self, user, device=None) -> None:
+        """An expired password (``PASSWORD_MAX_AGE_DAYS``) that was right leads to the forced
+        change, as on the site, never into the admin: the rest of the sign-in waits in the
+        session (with the code already passed) and the site's change page finishes it."""
+        from signin import flow
+
+        if user is None or not flow.password_expired(user):
+            return
+        flow.release_pending(self.request)  # right, so not a failure
+        target = self.request.POST.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+        flow.pending_start(
+            request=self.request,
+            user=user,
+            steps=[flow.PASSWORD],
+            next_url=flow.safe_next(self.request, target),
+            device=device,
+            door="admin",
+        )
+        self.request.signin_admin_password_expired = True
+        raise forms.ValidationError(self.error_messages["password_expired"], code="expired")
 
 
 class PortalAdminSite(OTPAdminSite):
@@ -90,4 +114,7 @@ class PortalAdminSite(OTPAdminSite):
         ):
             target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
             return redirect(f"{reverse('accounts:two_step_verify')}?{urlencode({'next': target})}")
-        return super().login(request, extra_context)
+        response = super().login(request, extra_context)
+        if getattr(request, "signin_admin_password_expired", False):
+            return redirect("signin:password_expired")
+        return response

@@ -77,7 +77,16 @@ def password_ok(*, request: HttpRequest, user, next_url: str) -> str | None:
         complete(request=request, user=user)
         return None
     release_pending(request)  # the password was right: not a failure
-    request.session[PENDING] = {
+    pending_start(request=request, user=user, steps=steps, next_url=next_url)
+    return steps[0]
+
+
+def pending_start(
+    *, request: HttpRequest, user, steps: list[str], next_url: str, device=None, door: str = ""
+) -> None:
+    """Steps still due before ``user`` is signed in (``device``: a second step already passed
+    on the way, as at the admin login; ``door``: "admin" when that is where it began)."""
+    state = {
         "uid": user.pk,
         # Ties the pending steps to this password: a reset or change meanwhile ends them.
         "auth": user.get_session_auth_hash(),
@@ -85,7 +94,17 @@ def password_ok(*, request: HttpRequest, user, next_url: str) -> str | None:
         "next": next_url,
         "at": int(time.time()),
     }
-    return steps[0]
+    if device is not None:
+        state["device"] = device.persistent_id
+    if door:
+        state["door"] = door
+    request.session[PENDING] = state
+
+
+def pending_door(request: HttpRequest) -> str:
+    """Where the pending sign-in began ("admin"), or ""."""
+    state = request.session.get(PENDING)
+    return str(state.get("door") or "") if isinstance(state, dict) else ""
 
 
 def pending_get(request: HttpRequest) -> Pending | None:

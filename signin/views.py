@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+from functools import wraps
 from http import HTTPStatus
 from urllib.parse import urlencode
 
@@ -119,7 +120,21 @@ def code_view(request: HttpRequest) -> HttpResponse:
     return render(request, "signin/code.html", {"form": form}, status=status)
 
 
-@signin_maintenance_guard
+def _maintenance_guard_unless_from_admin(view):
+    """The sign-in block stops the site's steps, not staff at /admin/login/ (never guarded, so an
+    admin can always get in to end a notice): a forced change that began there goes on."""
+    guarded = signin_maintenance_guard(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if flow.pending_door(request) == "admin":
+            return view(request, *args, **kwargs)
+        return guarded(request, *args, **kwargs)
+
+    return wrapper
+
+
+@_maintenance_guard_unless_from_admin
 @sensitive_post_parameters("new_password1", "new_password2")
 @csrf_protect
 @never_cache

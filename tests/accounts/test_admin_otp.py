@@ -161,3 +161,59 @@ def test_wrong_codes_at_the_admin_login_lock_at_the_limit_like_wrong_passwords(e
     assert [e.data["failure"] for e in failures] == [1, 2, 3, 4, 5]
     assert {e.data["reason"] for e in failures} == {"bad_code"}
     assert lock_status(username="agent.one").locked
+
+
+@pytest.mark.parametrize("during_maintenance", [False, True])
+def test_an_expired_password_at_the_admin_login_leads_to_the_forced_change(
+    en_client, clock, settings, during_maintenance
+):
+    """As on the site: the right but expired password (with its code) is not let in, is never a
+    failure, and leads to the change page; the new password lands in the admin, confirmed. The
+    admin door is never closed by a sign-in block, so neither is this change."""
+    from datetime import timedelta
+
+    from audit.models import AuditEvent
+    from tests.notices.factories import NoticeFactory
+
+    settings.PASSWORD_MAX_AGE_DAYS = 90
+    staff = StaffFactory(username="agent.one", is_superuser=True)
+    staff.password_changed_at = clock.now() - timedelta(days=91)
+    staff.save()
+    device = TOTPDevice.objects.create(user=staff, name="authenticator", confirmed=True)
+    if during_maintenance:
+        NoticeFactory(blocks_signin=True)
+    form = {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": _code(device)}
+    response = en_client.post(f"{LOGIN}?next=/admin/audit/", {**form, "next": "/admin/audit/"})
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/accounts/login/password/"
+    assert en_client.get("/admin/").status_code == HTTPStatus.FOUND  # not in yet
+    page = en_client.get("/accounts/login/password/")
+    assert (
+        page.status_code == HTTPStatus.OK and "Your password has expired" in page.content.decode()
+    )
+    new = "a fresh passphrase for winter"
+    done = en_client.post("/accounts/login/password/", {"new_password1": new, "new_password2": new})
+    assert done.status_code == HTTPStatus.FOUND and done["Location"] == "/admin/audit/"
+    assert en_client.get("/admin/").status_code == HTTPStatus.OK  # signed in and confirmed
+    staff.refresh_from_db()
+    assert staff.check_password(new)
+    assert not AuditEvent.objects.filter(event="signin.failed").exists()
+    assert lock_status(username="agent.one").failures == 0
+
+
+def test_an_expired_password_of_staff_without_a_device_also_leads_to_the_change(
+    en_client, clock, settings
+):
+    from datetime import timedelta
+
+    settings.PASSWORD_MAX_AGE_DAYS = 90
+    staff = StaffFactory(username="agent.two")
+    staff.password_changed_at = clock.now() - timedelta(days=91)
+    staff.save()
+    response = en_client.post(LOGIN, {"username": "agent.two", "password": DEFAULT_PASSWORD})
+    assert response["Location"] == "/accounts/login/password/"
+    new = "a fresh passphrase for winter"
+    done = en_client.post("/accounts/login/password/", {"new_password1": new, "new_password2": new})
+    assert done.status_code == HTTPStatus.FOUND
+    response = en_client.get("/admin/", follow=True)  # then, as before, set up two-step first
+    assert response.redirect_chain[-1][0].startswith("/account/two-step/set-up/")
