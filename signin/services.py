@@ -316,9 +316,16 @@ def lock_clear(
         return False
     now = timezone.now()
     scopes = [Scope.ACCOUNT, Scope.BROWSER]
+    keys = {identity.key}
+    if identity.user is not None:  # locked under a username it had before a rename, too
+        keys.update(
+            Lock.objects.filter(
+                user=identity.user, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now
+            ).values_list("key", flat=True)
+        )
     rows = list(
         FailureCounter.objects.select_for_update()
-        .filter(key=identity.key, scope__in=scopes)
+        .filter(key__in=sorted(keys), scope__in=scopes)
         .order_by("pk")
     )
     for row in rows:
@@ -331,13 +338,14 @@ def lock_clear(
         row.save()
     locks = list(
         Lock.objects.select_for_update(of=("self",))
-        .filter(key=identity.key, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now)
+        .filter(key__in=keys, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now)
         .select_related("user")
     )
     Lock.objects.filter(pk__in=[lock.pk for lock in locks]).update(
         ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
     )
-    AxesProxyHandler.reset_attempts(username=identity.key)
+    for key in sorted(keys):
+        AxesProxyHandler.reset_attempts(username=key)
     if not locks:
         return False
     user = identity.user or locks[0].user

@@ -212,6 +212,19 @@ def test_reset_lifts_the_lock(en, user, received, django_capture_on_commit_callb
         lock_clear(username="zhang.wei", how="expired")
 
 
+def test_a_reset_lifts_a_lock_taken_under_the_username_the_account_had_before(en, user):
+    """An admin renamed the account while it was locked: the owner's reset still ends that lock
+    (and its counters), and the new name signs in."""
+    fail(en, "zhang.wei", 5)
+    user.username = "wei.zhang"
+    user.save()
+    assert lock_clear(username="wei.zhang", how="reset") is True
+    lock = Lock.objects.get()
+    assert lock.key == "zhang.wei" and lock.ended_how == "reset"
+    assert not AccessAttempt.objects.filter(username="zhang.wei").exists()
+    assert sign_in(en, "wei.zhang").status_code == HTTPStatus.FOUND
+
+
 def test_lock_signal_and_audit(en, user, received, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         fail(en, "zhang.wei", 5)
