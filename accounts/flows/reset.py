@@ -235,7 +235,7 @@ def _verified(flow: ResetFlow, *, now: datetime, request, how: str) -> Outcome:
     )
     flow.verified_at = now
     flow.save(update_fields=["state", "verified_at"])
-    limits.clear_streaks(flow)
+    limits.clear_streaks(flow, step="code")
     audit_record(
         event="reset.code_verified",
         request=request,
@@ -311,7 +311,7 @@ def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
         if matched is not None:
             flow.state = ResetFlow.State.READY
             flow.save(update_fields=["state"])
-            limits.clear_streaks(flow)
+            limits.clear_streaks(flow, step="second_factor")
             audit_record(
                 event="reset.second_factor_verified",
                 request=request,

@@ -3,7 +3,8 @@
 Visible caps (a browser can meet them) are keyed on what was typed and on the client address;
 an identifier that matches nothing meets them at the same counts. The account's own caps apply
 silently in the dispatch task (see ``accounts.codes``). Twenty consecutive wrong codes, counted
-per typed identifier and per account, block self-service reset for 24 hours: a ``ResetBlock``
+per typed identifier and per account (wrong emailed or texted codes, and wrong second-factor
+codes, each on a streak of their own), block self-service reset for 24 hours: a ``ResetBlock``
 row (audited, listed for agents in the admin) and a notice to the account's verified contacts.
 """
 
@@ -21,6 +22,8 @@ from accounts.flows.reset_outcome import Outcome
 from accounts.models import CodeChannel, ResetBlock, ResetFlow, User, normalize_identifier
 from accounts.selectors import _as_e164
 from audit.services import audit_record
+
+STEPS = ("code", "second_factor")
 
 
 # --- keys ---------------------------------------------------------------------------------------
@@ -59,8 +62,12 @@ def _typed_sms_key(key: str) -> str:
     return ratelimit.key_for("reset-typed-sms", key)
 
 
-def _streak_key(block_key: str) -> str:
-    return ratelimit.key_for("reset-streak", block_key)
+def _streak_key(block_key: str, *, step: str = "code") -> str:
+    """The consecutive-failure streak of one step: the emailed or texted code, or the second
+    factor. Each ends only when its own step passes, so a right emailed code (which whoever holds
+    the mailbox can always get) never wipes a run of wrong authenticator codes."""
+    kind = "reset-streak" if step == "code" else "reset-streak-second"
+    return ratelimit.key_for(kind, block_key)
 
 
 def _block_ttl() -> int:
@@ -127,7 +134,7 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     else:
         keys.append((f"shadow:{flow.identifier_key}", False))
     for block_key, blocks in keys:
-        streak = ratelimit.streak_add(_streak_key(block_key), ttl=_block_ttl())
+        streak = ratelimit.streak_add(_streak_key(block_key, step=step), ttl=_block_ttl())
         if blocks and streak >= limit and active_block(block_key, now=now) is None:
             owner = flow.user if flow.user_id else None
             block_create(key=block_key, user=owner, failures=streak, request=request)
@@ -158,7 +165,8 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
         until=now + timedelta(seconds=_block_ttl()),
         failures=failures,
     )
-    ratelimit.streak_clear(_streak_key(key))
+    for step in STEPS:
+        ratelimit.streak_clear(_streak_key(key, step=step))
     audit_record(
         event="reset.blocked",
         request=request,
@@ -177,10 +185,11 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
     return block
 
 
-def clear_streaks(flow: ResetFlow) -> None:
-    ratelimit.streak_clear(_streak_key(block_key_typed(flow.identifier_key)))
+def clear_streaks(flow: ResetFlow, *, step: str) -> None:
+    """``step`` passed: its streaks (what was typed, the account) start again."""
+    ratelimit.streak_clear(_streak_key(block_key_typed(flow.identifier_key), step=step))
     if flow.user_id:
-        ratelimit.streak_clear(_streak_key(block_key_account(flow.user_id)))
+        ratelimit.streak_clear(_streak_key(block_key_account(flow.user_id), step=step))
 
 
 def failure_caps(*, flow: ResetFlow, ip: str) -> Outcome | None:

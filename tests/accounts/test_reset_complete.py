@@ -158,6 +158,46 @@ def test_totp_is_required_when_enrolled(browser, clock):
     assert browser.new_password().status_code == HTTPStatus.FOUND
 
 
+def test_wrong_second_factor_codes_add_up_across_resets_until_reset_pauses(
+    make_browser, clock, settings
+):
+    """Whoever holds the mailbox gets a right emailed code every time; that must not wipe the
+    run of wrong authenticator codes behind it: 20 in a row, across resets, pause the reset."""
+    from accounts.models import ResetBlock
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own back-off aside: the streak alone
+    user = UserFactory(username="zhang.wei")
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    for _round in range(4):
+        browser = make_browser()
+        browser.start("zhang.wei")
+        assert browser.code(last_code()).url == SECOND  # the right emailed code
+        for _ in range(5):
+            wrong = f"{(int(_totp_now(device)) + 500_000) % 10**6:06d}"
+            assert browser.second(wrong).status_code == HTTPStatus.BAD_REQUEST
+        clock.advance(minutes=13)
+    assert ResetBlock.objects.filter(user=user, key__startswith="account:").exists()
+    assert make_browser().start("zhang.wei").status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_right_second_factor_ends_its_run_of_wrong_ones(make_browser, clock, settings):
+    from accounts.models import ResetBlock
+
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    user = UserFactory(username="zhang.wei")
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    for _round in range(5):  # 4 wrong, then the right one: never 20 in a row
+        browser = make_browser()
+        browser.start("zhang.wei")
+        browser.code(last_code())
+        for _ in range(4):
+            browser.second(f"{(int(_totp_now(device)) + 500_000) % 10**6:06d}")
+        clock.advance(seconds=31)  # a fresh authenticator code
+        assert browser.second(_totp_now(device)).url == NEW
+        clock.advance(minutes=13)
+    assert not ResetBlock.objects.exists()
+
+
 def test_a_backup_code_also_passes_the_second_step(browser, clock):
     user = UserFactory(username="zhang.wei")
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
