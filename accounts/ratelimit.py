@@ -1,17 +1,20 @@
 """Counters for caps and blocks, kept in the shared cache (Redis in production).
 
-Every counter stores the event times in its value and compares them with ``timezone.now()``, so a
-cap means "at most N in any rolling window" and tests move time with the fake clock even when the
-cache is Redis (whose own expiry follows the real clock; it only cleans up). Keys are built from
-keyed hashes, never from what a user typed.
+Every counter compares event times with ``timezone.now()``, so a cap means "at most N in any
+rolling window" and tests move time with the fake clock even when the cache is Redis (whose own
+expiry follows the real clock; it only cleans up). Keys are built from keyed hashes, never from
+what a user typed.
 
-Two requests racing on the same key may both pass the last free slot (get, then set): a cap can be
-overshot by the number of simultaneous requests, never more. Exact, once-only decisions (a code's
-tries, its single use) are made on database rows under ``select_for_update`` instead.
+On Redis each change is one Lua call, so concurrent requests never lose each other's events: a
+window is a sorted set of event times, a streak a hash of its count and last time. On other
+caches (the database cache of ``make run``, tests without Redis) a change is a read then a write,
+so requests racing on one key may lose events. Exact, once-only decisions (a code's tries, its
+single use) are made on database rows under ``select_for_update`` instead.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -19,7 +22,41 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from portal.cache import redis_backend
+
 PREFIX = "accounts:rl"
+MAX_EVENTS = 500  # a window keeps at most this many times (every cap is far below)
+
+# KEYS[1] the window; ARGV: now, cutoff (events at or before it have left), ttl, a unique member.
+HIT_SCRIPT = """
+if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then redis.call('DEL', KEYS[1]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+local extra = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[5])
+if extra > 0 then redis.call('ZREMRANGEBYRANK', KEYS[1], 0, extra - 1) end
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
+"""
+
+# KEYS[1] the window; ARGV[1] the cutoff. The times still in the window.
+TIMES_SCRIPT = """
+if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then return {} end
+return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+"""
+
+# KEYS[1] the streak; ARGV: now, ttl (a streak idle that long starts again).
+STREAK_SCRIPT = """
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then redis.call('DEL', KEYS[1]) end
+local last = tonumber(redis.call('HGET', KEYS[1], 't') or '0')
+local count = 0
+if tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then
+  count = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+end
+count = count + 1
+redis.call('HSET', KEYS[1], 'n', count, 't', ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.floor(tonumber(ARGV[2])) + 60)
+return count
+"""
 
 
 def key_for(kind: str, value: object) -> str:
@@ -36,6 +73,11 @@ class Window:
 
 def _times(key: str, window: int, now: datetime) -> list[float]:
     cutoff = (now - timedelta(seconds=window)).timestamp()
+    backend = redis_backend()
+    if backend is not None:
+        name = backend.make_and_validate_key(key)
+        flat = backend.script(TIMES_SCRIPT)(keys=[name], args=[cutoff], client=backend.client())
+        return [float(score) for score in flat[1::2]]  # member, score, member, score, ...
     return [t for t in (cache.get(key) or []) if t > cutoff]
 
 
@@ -54,15 +96,26 @@ def window_state(key: str, *, limit: int, window: int) -> Window:
 def window_hit(key: str, *, window: int) -> int:
     """Record one event now; returns the events in the window, this one included."""
     now = timezone.now()
+    backend = redis_backend()
+    if backend is not None:
+        cutoff = (now - timedelta(seconds=window)).timestamp()
+        args = [now.timestamp(), cutoff, window + 60, secrets.token_hex(8), MAX_EVENTS]
+        name = backend.make_and_validate_key(key)
+        return int(backend.script(HIT_SCRIPT)(keys=[name], args=args, client=backend.client()))
     times = _times(key, window, now)
     times.append(now.timestamp())
-    cache.set(key, times[-500:], timeout=window + 60)
+    cache.set(key, times[-MAX_EVENTS:], timeout=window + 60)
     return len(times)
 
 
 def streak_add(key: str, *, ttl: int) -> int:
     """Count one more consecutive event (a wrong code); a streak older than ``ttl`` restarts."""
     now = timezone.now()
+    backend = redis_backend()
+    if backend is not None:
+        name = backend.make_and_validate_key(key)
+        script = backend.script(STREAK_SCRIPT)
+        return int(script(keys=[name], args=[now.timestamp(), ttl], client=backend.client()))
     value = cache.get(key)
     count = 0
     if value and now.timestamp() - value[1] < ttl:
