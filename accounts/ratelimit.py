@@ -38,10 +38,16 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
 """
 
-# KEYS[1] the window; ARGV[1] the cutoff. The times still in the window.
-TIMES_SCRIPT = """
-if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then return {} end
-return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf', 'WITHSCORES')
+# KEYS[1] the window; ARGV: the cutoff, the limit. The events still in the window and, when they
+# reach the limit, the time of the one whose leaving frees a place.
+STATE_SCRIPT = """
+if redis.call('TYPE', KEYS[1]).ok ~= 'zset' then return {0} end
+local min = '(' .. ARGV[1]
+local n = redis.call('ZCOUNT', KEYS[1], min, '+inf')
+local limit = tonumber(ARGV[2])
+if n < limit then return {n} end
+local at = redis.call('ZRANGEBYSCORE', KEYS[1], min, '+inf', 'WITHSCORES', 'LIMIT', n - limit, 1)
+return {n, at[2]}
 """
 
 # KEYS[1] the streak; ARGV: now, ttl (a streak idle that long starts again).
@@ -73,24 +79,27 @@ class Window:
 
 def _times(key: str, window: int, now: datetime) -> list[float]:
     cutoff = (now - timedelta(seconds=window)).timestamp()
-    backend = redis_backend()
-    if backend is not None:
-        name = backend.make_and_validate_key(key)
-        flat = backend.script(TIMES_SCRIPT)(keys=[name], args=[cutoff], client=backend.client())
-        return [float(score) for score in flat[1::2]]  # member, score, member, score, ...
     return [t for t in (cache.get(key) or []) if t > cutoff]
 
 
 def window_state(key: str, *, limit: int, window: int) -> Window:
     now = timezone.now()
-    times = sorted(_times(key, window, now))
-    retry_at = None
-    if len(times) >= limit:
-        oldest_that_matters = times[len(times) - limit]
-        retry_at = datetime.fromtimestamp(oldest_that_matters, tz=now.tzinfo) + timedelta(
-            seconds=window
+    backend = redis_backend()
+    if backend is not None:
+        cutoff = (now - timedelta(seconds=window)).timestamp()
+        name = backend.make_and_validate_key(key)
+        found = backend.script(STATE_SCRIPT)(
+            keys=[name], args=[cutoff, limit], client=backend.client()
         )
-    return Window(count=len(times), retry_at=retry_at)
+        count, frees_at = int(found[0]), (float(found[1]) if len(found) > 1 else None)
+    else:
+        times = sorted(_times(key, window, now))
+        count = len(times)
+        frees_at = times[count - limit] if count >= limit else None
+    retry_at = None
+    if frees_at is not None:
+        retry_at = datetime.fromtimestamp(frees_at, tz=now.tzinfo) + timedelta(seconds=window)
+    return Window(count=count, retry_at=retry_at)
 
 
 def window_hit(key: str, *, window: int) -> int:
