@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -67,17 +68,11 @@ def lock_active_for_name(*, name: str) -> Lock | None:
         Lock.objects.filter(
             scope=Scope.ACCOUNT, ended_at__isnull=True, locked_until__gt=timezone.now()
         )
-        .filter(_name_matches(name))
+        .filter(Q(key=name) | Q(typed_key=name))
         .only(*LOCK_FIELDS)
         .order_by("-locked_until")
         .first()
     )
-
-
-def _name_matches(name: str):
-    from django.db.models import Q
-
-    return Q(key=name) | Q(typed_key=name)
 
 
 def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal | None:
