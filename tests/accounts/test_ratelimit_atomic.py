@@ -4,33 +4,21 @@ other, so a burst counted as a few and repeated bursts passed any cap."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from accounts import ratelimit
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.redis
 THREADS = 40
 
 
 def _together(action) -> None:
-    barrier = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
+    def one(_n: int, start) -> None:
+        start()
+        action()
 
-    def one() -> None:
-        try:
-            barrier.wait(timeout=30)
-            action()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=one) for _ in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
+    at_once(THREADS, one)
 
 
 def test_a_burst_of_events_is_counted_whole():

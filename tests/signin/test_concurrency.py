@@ -7,11 +7,11 @@ import threading
 from http import HTTPStatus
 
 import pytest
-from django.db import connection
 
 from audit.models import AuditEvent
 from signin.models import Lock
 from signin.selectors import lock_status
+from tests.concurrency import at_once
 from tests.factories import UserFactory
 from tests.signin.conftest import WRONG, browser, post_login
 from tests.signin.hashers import CountingHasher
@@ -46,27 +46,12 @@ class ThreadSafeCountingHasher(CountingHasher):
 
 
 def _storm(username: str, *, ips: list[str]) -> list[int]:
-    barrier = threading.Barrier(THREADS)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
+    def one(n: int, start) -> int:
+        client = browser(REMOTE_ADDR=ips[n % len(ips)])
+        start()
+        return post_login(client, username, WRONG).status_code
 
-    def one(n: int) -> None:
-        try:
-            client = browser(REMOTE_ADDR=ips[n % len(ips)])
-            barrier.wait(timeout=30)
-            statuses.append(post_login(client, username, WRONG).status_code)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return statuses
+    return at_once(THREADS, one)
 
 
 @pytest.mark.postgres
@@ -109,27 +94,12 @@ def test_fifty_concurrent_attempts_from_one_ip_count_exactly(settings):
 
 
 def _storm_many_names() -> list[int]:
-    barrier = threading.Barrier(THREADS)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
+    def one(n: int, start) -> int:
+        client = browser(REMOTE_ADDR="198.51.100.99")
+        start()
+        return post_login(client, f"person{n}", WRONG).status_code
 
-    def one(n: int) -> None:
-        try:
-            client = browser(REMOTE_ADDR="198.51.100.99")
-            barrier.wait(timeout=30)
-            statuses.append(post_login(client, f"person{n}", WRONG).status_code)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return statuses
+    return at_once(THREADS, one)
 
 
 @pytest.mark.postgres
@@ -154,28 +124,14 @@ def test_concurrent_wrong_codes_at_the_admin_login_check_at_most_the_limit(setti
         return real(**kwargs)
 
     monkeypatch.setattr(twostep, "second_factor_match", counted)
-    threads_n = 30
-    barrier = threading.Barrier(threads_n)
-    statuses: list[int] = []
-    errors: list[BaseException] = []
 
-    def one(n: int) -> None:
-        try:
-            client = Client(REMOTE_ADDR=f"203.0.113.{n + 1}", HTTP_ACCEPT_LANGUAGE="en")
-            barrier.wait(timeout=30)
-            form = {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": "000000"}
-            statuses.append(client.post("/admin/login/", form).status_code)
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    def one(n: int, start) -> int:
+        client = Client(REMOTE_ADDR=f"203.0.113.{n + 1}", HTTP_ACCEPT_LANGUAGE="en")
+        form = {"username": "agent.one", "password": DEFAULT_PASSWORD, "otp_token": "000000"}
+        start()
+        return client.post("/admin/login/", form).status_code
 
-    threads = [threading.Thread(target=one, args=(n,)) for n in range(threads_n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
+    statuses = at_once(30, one)
     limit = settings.LOCKOUT_FAILURE_LIMIT
     assert 1 <= len(checked) <= limit
     assert set(statuses) <= {HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS}
