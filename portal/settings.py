@@ -39,6 +39,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-debug-only-key-never-used-in-production-0123456789"  # noqa: S105
 elif not DEBUG and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
     raise ConfigError("DJANGO_SECRET_KEY is too weak: use at least 50 random characters")
+# Earlier keys, newest first, while a rotation settles: what they signed still verifies
+# (sessions, known-browser cookies, reset links, backup codes); nothing new is signed with them.
+SECRET_KEY_FALLBACKS = [key for key in list_var("DJANGO_SECRET_KEY_FALLBACKS", []) if key]
 
 ALLOWED_HOSTS = list_var(
     "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else []

@@ -58,12 +58,24 @@ def _read(request: HttpRequest | None) -> dict:
     return data
 
 
-def _digest(browser_id: str, user) -> str:
-    return salted_hmac(SALT, f"{browser_id}:{user.pk}").hexdigest()[:20]
+def _digest(browser_id: str, user, *, secret: str | None = None) -> str:
+    return salted_hmac(SALT, f"{browser_id}:{user.pk}", secret=secret).hexdigest()[:20]
 
 
-def _typed_digest(browser_id: str, typed: str) -> str:
-    return salted_hmac(SALT, f"{browser_id}:typed:{normalize_identifier(typed)}").hexdigest()[:20]
+def _typed_digest(browser_id: str, typed: str, *, secret: str | None = None) -> str:
+    value = f"{browser_id}:typed:{normalize_identifier(typed)}"
+    return salted_hmac(SALT, value, secret=secret).hexdigest()[:20]
+
+
+def _latest_day(days: object, digest, *args) -> int | None:
+    """The day stored under ``digest(*args)`` made with the current key or, during a key
+    rotation, one of ``SECRET_KEY_FALLBACKS``: a known browser stays known across it."""
+    if not isinstance(days, dict):
+        return None
+    found = [days.get(digest(*args))]
+    found += [days.get(digest(*args, secret=key)) for key in settings.SECRET_KEY_FALLBACKS]
+    found_days = [day for day in found if isinstance(day, int)]
+    return max(found_days) if found_days else None
 
 
 def cookie_present(request: HttpRequest | None) -> bool:
@@ -77,9 +89,8 @@ def typed_known(request: HttpRequest | None, typed: str) -> bool:
     data = _read(request)
     if not data or not normalize_identifier(typed):
         return False
-    names = data.get("t")
-    day = names.get(_typed_digest(data["b"], typed)) if isinstance(names, dict) else None
-    return isinstance(day, int) and day >= _today() - _max_age_days()
+    day = _latest_day(data.get("t"), _typed_digest, data["b"], typed)
+    return day is not None and day >= _today() - _max_age_days()
 
 
 def known_browser_id(request: HttpRequest | None, user) -> str:
@@ -89,8 +100,8 @@ def known_browser_id(request: HttpRequest | None, user) -> str:
     data = _read(request)
     if not data:
         return ""
-    day = data["a"].get(_digest(data["b"], user))
-    if not isinstance(day, int) or day < _today() - _max_age_days():
+    day = _latest_day(data["a"], _digest, data["b"], user)
+    if day is None or day < _today() - _max_age_days():
         return ""
     return data["b"]
 

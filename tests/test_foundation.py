@@ -82,6 +82,21 @@ def test_deploy_check_is_clean_with_real_secret():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+def test_earlier_secret_keys_are_read_for_a_rotation():
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x7" * 20 + "abcdefghijklmnop",
+        DJANGO_SECRET_KEY_FALLBACKS=" old-key-one , old-key-two ",
+        DJANGO_ALLOWED_HOSTS="portal.example.cn",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['old-key-one', 'old-key-two']"
+
+
 def test_home_offers_sign_in_and_help(client, db):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == HTTPStatus.OK

@@ -204,3 +204,15 @@ def test_a_cache_outage_skips_the_ip_limit_but_never_the_account_lock(user, monk
     client.post("/accounts/logout/")
     assert fail(browser(), "zhang.wei", 5)[-1].status_code == HTTPStatus.TOO_MANY_REQUESTS
     assert "per-IP limit is unavailable" in caplog.text
+
+
+def test_a_known_browser_stays_known_across_a_secret_key_rotation(known, user, settings):
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY = "a-rotated-key-" + "r" * 50
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    fail(browser(REMOTE_ADDR="203.0.113.9"), "zhang.wei", 5)
+    assert sign_in(known, "zhang.wei").status_code == HTTPStatus.FOUND
+    known.post("/accounts/logout/")
+    # That sign-in wrote the cookie again under the new key: retiring the old one changes nothing.
+    settings.SECRET_KEY_FALLBACKS = []
+    assert sign_in(known, "zhang.wei").status_code == HTTPStatus.FOUND
