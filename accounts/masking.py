@@ -1,31 +1,28 @@
-"""Contacts shown partly hidden: enough for the owner to recognise, too little to harvest."""
+"""Contacts shown partly hidden: enough for the owner to recognise, too little to harvest.
+
+One way everywhere (pages, messages, audit, the admin): messaging's (``messaging.recipients``),
+which keeps the first letter of an email address and hides the rest of the name behind a fixed
+``***`` (its length is not shown), and shows a phone number's first three and last four digits
+(``138****8001``; a number outside the portal's region keeps its country code).
+"""
 
 from __future__ import annotations
 
-import phonenumbers
+from messaging.recipients import mask_email as _mask_email
+from messaging.recipients import mask_phone as _mask_phone
 
 
 def mask_email(address: str) -> str:
     if not address or "@" not in address:
         return ""
-    local, _, domain = address.rpartition("@")
-    keep = 1 if len(local) <= 3 else 2
-    return f"{local[:keep]}{'*' * max(3, len(local) - keep)}@{domain}"
+    return _mask_email(address)
 
 
 def mask_phone(number) -> str:
-    raw = str(number or "")
-    if not raw:
-        return ""
-    try:
-        parsed = phonenumbers.parse(raw, None)
-        country = f"+{parsed.country_code} "
-        national = str(parsed.national_number)
-    except phonenumbers.NumberParseException:
-        country, national = "", raw
-    if len(national) <= 7:
-        return country + "*" * max(0, len(national) - 4) + national[-4:]
-    return f"{country}{national[:3]}{'*' * (len(national) - 7)}{national[-4:]}"
+    """``number``: a ``PhoneNumber`` (the model field's value) or text."""
+    as_e164 = getattr(number, "as_e164", None)
+    raw = str(as_e164 or number or "")
+    return _mask_phone(raw) if raw else ""
 
 
 def mask_contact(channel: str, address) -> str:

@@ -27,7 +27,7 @@ def _issue(user, channel="sms", agent=None, capture=None):
 
 def test_issue_then_verify_once(user, agent, django_capture_on_commit_callbacks, clock):
     issue = _issue(user, agent=agent, capture=django_capture_on_commit_callbacks)
-    assert issue.sent and issue.destination == "+86 138****" + str(user.phone)[-4:]
+    assert issue.sent and issue.destination == "138****" + str(user.phone)[-4:]
     code = last_code(channel="sms")
     assert code not in str(issue)  # the agent never sees it
     assert codes.code_verify(user=user, purpose="caller_verify", code=code) is True

@@ -51,8 +51,8 @@ def _code(device: TOTPDevice) -> str:
 def test_overview_masks_contacts_and_lists_sign_ins(signed_in, user):
     body = signed_in.get("/account/").content.decode()
     assert user.email not in body and str(user.phone) not in body
-    assert "zh*******@corp.example.cn" in body
-    assert "+86 138****" in body
+    assert "z***@corp.example.cn" in body  # the name's length is not shown either
+    assert f"138****{str(user.phone)[-4:]}" in body
     assert "127.0.0.1" in body
     assert "this browser" in body
     assert "Sign out all other sessions" in body
@@ -124,7 +124,7 @@ def test_changing_the_email_needs_the_password_a_code_and_tells_the_old_address(
     assert user.email == "new.me@corp.example.cn" and user.has_verified_email
     told = OutboxMessage.objects.get(kind="contact_changed")
     assert told.recipient == "zhang.wei@corp.example.cn"
-    assert "ne****@corp.example.cn" in told.body_text
+    assert "n***@corp.example.cn" in told.body_text
 
 
 def test_a_first_phone_needs_no_password_but_a_code(signed_in, django_capture_on_commit_callbacks):
