@@ -67,18 +67,17 @@ def test_bad_configuration_fails_fast_and_clearly(env, needle):
     assert needle in result.stderr
 
 
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "x7" * 20 + "abcdefghijklmnop",
+    "DJANGO_ALLOWED_HOSTS": "portal.example.cn",
+    "PORTAL_BASE_URL": "https://portal.example.cn",
+    "DATABASE_URL": "sqlite:///:memory:",
+}
+
+
 def test_deploy_check_is_clean_with_real_secret():
-    result = _manage(
-        "check",
-        "--deploy",
-        "--fail-level",
-        "WARNING",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="x7" * 20 + "abcdefghijklmnop",
-        DJANGO_ALLOWED_HOSTS="portal.example.cn",
-        PORTAL_BASE_URL="https://portal.example.cn",
-        DATABASE_URL="sqlite:///:memory:",
-    )
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr + result.stdout
 
 
@@ -87,11 +86,8 @@ def test_earlier_secret_keys_are_read_for_a_rotation():
         "shell",
         "-c",
         "from django.conf import settings; print(settings.SECRET_KEY_FALLBACKS)",
-        DJANGO_DEBUG="0",
-        DJANGO_SECRET_KEY="x7" * 20 + "abcdefghijklmnop",
+        **PRODUCTION_ENV,
         DJANGO_SECRET_KEY_FALLBACKS=" old-key-one , old-key-two ",
-        DJANGO_ALLOWED_HOSTS="portal.example.cn",
-        DATABASE_URL="sqlite:///:memory:",
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "['old-key-one', 'old-key-two']"
