@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from django.conf import settings
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
+from portal.keys import signing_keys
 
 SALT = "accounts.backup-code"
 DIGEST = re.compile(r"^[0-9a-f]{16}$")
@@ -32,8 +33,7 @@ def backup_code_digest(code: str, *, secret: str | None = None) -> str:
 
 
 def _digests(code: str) -> list[str]:
-    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return [backup_code_digest(code, secret=key) for key in keys]
+    return [backup_code_digest(code, secret=key) for key in signing_keys()]
 
 
 def backup_codes_replace(*, user, name: str, count: int) -> list[str]:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from accounts.models import normalize_identifier
+from portal.keys import signing_keys
 from signin import conf
 
 SALT = "signin.known-browser"
@@ -72,8 +73,7 @@ def _latest_day(days: object, digest, *args) -> int | None:
     rotation, one of ``SECRET_KEY_FALLBACKS``: a known browser stays known across it."""
     if not isinstance(days, dict):
         return None
-    found = [days.get(digest(*args))]
-    found += [days.get(digest(*args, secret=key)) for key in settings.SECRET_KEY_FALLBACKS]
+    found = [days.get(digest(*args, secret=key)) for key in signing_keys()]
     found_days = [day for day in found if isinstance(day, int)]
     return max(found_days) if found_days else None
 

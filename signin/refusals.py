@@ -23,7 +23,6 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
 
 from accounts.models import normalize_identifier
 from audit.models import AuditEvent
@@ -33,6 +32,7 @@ from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.lockout import Refusal
 from signin.models import Lock, Scope
+from signin.selectors import locks_active
 from signin.services import door_of, refusal_record
 
 LOCK_FIELDS = ("id", "reference", "key", "username", "user_id", "locked_at", "locked_until")
@@ -52,10 +52,9 @@ def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
     lock = lock_active_for_name(name=name)
     if lock is None:
         return None
-    user = get_user_model()(pk=lock.user_id) if lock.user_id else None  # a reference only
-    if user is not None and browsers.known_browser_id(request, user):
+    if lock.user_id and browsers.known_browser_id(request, _account_of(lock)):
         return None
-    refusal = _refusal(request, lock=lock, typed=typed, user=user)
+    refusal = _refusal(request, lock=lock, typed=typed)
     with bookkeeping(alone=True):  # one INSERT, one round trip
         refusal_record(request=request, refusal=refusal)
     return refusal
@@ -65,10 +64,8 @@ def lock_active_for_name(*, name: str) -> Lock | None:
     """The account lock in force for a normalised name (its key, or what was typed when it
     started), or None."""
     return (
-        Lock.objects.filter(
-            scope=Scope.ACCOUNT, ended_at__isnull=True, locked_until__gt=timezone.now()
-        )
-        .filter(Q(key=name) | Q(typed_key=name))
+        locks_active()
+        .filter(Q(key=name) | Q(typed_key=name), scope=Scope.ACCOUNT)
         .only(*LOCK_FIELDS)
         .order_by("-locked_until")
         .first()
@@ -100,13 +97,17 @@ def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal |
     values = dict(zip(LOCK_FIELDS, found, strict=False))
     lock = Lock(scope=Scope.ACCOUNT, **values)
     lock._state.adding, lock._state.db = False, connection.alias
-    user = get_user_model()(pk=lock.user_id) if lock.user_id else None
     request.signin_refusal_recorded = True
-    return _refusal(request, lock=lock, typed=typed, user=user)
+    return _refusal(request, lock=lock, typed=typed)
 
 
-def _refusal(request: HttpRequest, *, lock: Lock, typed: str, user) -> Refusal:
-    identity = Identity(key=lock.key, typed=typed, user=user)
+def _account_of(lock: Lock):
+    """The lock's account as a reference (its id only), or None for a name without one."""
+    return get_user_model()(pk=lock.user_id) if lock.user_id else None
+
+
+def _refusal(request: HttpRequest, *, lock: Lock, typed: str) -> Refusal:
+    identity = Identity(key=lock.key, typed=typed, user=_account_of(lock))
     request.signin_identity = identity
     return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)
 

@@ -36,6 +36,7 @@ from signin.lockout import (
     ip_failure_record,
 )
 from signin.models import FailureCounter, Lock, Scope, UnlockHow
+from signin.selectors import locks_active
 from signin.signals import account_locked, account_unlocked
 
 log = logging.getLogger(__name__)
@@ -316,13 +317,10 @@ def lock_clear(
         return False
     now = timezone.now()
     scopes = [Scope.ACCOUNT, Scope.BROWSER]
+    active = locks_active(now=now).filter(scope__in=scopes)
     keys = {identity.key}
     if identity.user is not None:  # locked under a username it had before a rename, too
-        keys.update(
-            Lock.objects.filter(
-                user=identity.user, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now
-            ).values_list("key", flat=True)
-        )
+        keys.update(active.filter(user=identity.user).values_list("key", flat=True))
     rows = list(
         FailureCounter.objects.select_for_update()
         .filter(key__in=sorted(keys), scope__in=scopes)
@@ -336,11 +334,7 @@ def lock_clear(
         row.locked_until = None
         row.lock = None
         row.save()
-    locks = list(
-        Lock.objects.select_for_update(of=("self",))
-        .filter(key__in=keys, scope__in=scopes, ended_at__isnull=True, locked_until__gt=now)
-        .select_related("user")
-    )
+    locks = list(active.select_for_update(of=("self",)).filter(key__in=keys).select_related("user"))
     Lock.objects.filter(pk__in=[lock.pk for lock in locks]).update(
         ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
     )
