@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from django.db.models import QuerySet
 
+from accounts.identifiers import phone_e164
 from accounts.models import User, UserSession, normalize_identifier
 
 
@@ -29,7 +30,7 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     value = normalize_identifier(identifier)
     if not value or len(value) > 254:
         return None
-    phone = _as_e164(value)
+    phone = phone_e164(value)
     sql, fields, converters = _lookup(by_phone=bool(phone), with_second_step=with_second_step)
     params = [value, value, phone] if phone else [value, value]
     from django.db import connection
@@ -105,18 +106,6 @@ def _second_step_sql(*, user_id: str | None = None) -> str:
     # Only our own table and column names (or a placeholder) are interpolated.
     parts = [f"EXISTS (SELECT 1 FROM {t} WHERE user_id = {user_id} AND confirmed)" for t in tables]  # noqa: S608
     return " OR ".join(parts)
-
-
-def _as_e164(value: str) -> str | None:
-    from messaging.errors import InvalidRecipient
-    from messaging.recipients import phone_normalize
-
-    if not any(ch.isdigit() for ch in value):
-        return None
-    try:
-        return phone_normalize(value)
-    except InvalidRecipient:
-        return None
 
 
 def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:

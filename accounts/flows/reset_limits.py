@@ -19,8 +19,8 @@ from django.utils.crypto import salted_hmac
 
 from accounts import codes, conf, ratelimit
 from accounts.flows.reset_outcome import Outcome
-from accounts.models import CodeChannel, ResetBlock, ResetFlow, User, normalize_identifier
-from accounts.selectors import _as_e164
+from accounts.identifiers import identifier_canonical
+from accounts.models import CodeChannel, ResetBlock, ResetFlow, User
 from audit.services import audit_record
 
 STEPS = ("code", "second_factor")
@@ -32,9 +32,8 @@ def sha(value: str) -> str:
 
 
 def typed_key(identifier: str) -> str:
-    """A keyed hash of what was typed, in a canonical form (a phone number as E.164)."""
-    value = normalize_identifier(identifier)[:254]
-    canonical = _as_e164(value) or value
+    """A keyed hash of what was typed, in its canonical form (``accounts.identifiers``)."""
+    canonical = identifier_canonical((identifier or "")[:254])
     return salted_hmac("accounts.reset.typed", canonical, algorithm="sha256").hexdigest()
 
 
