@@ -75,7 +75,9 @@ def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
     real account. ``flow.user_active`` (None without an account) comes from the same query."""
     qs = ResetFlow.objects.annotate(user_active=F("user__is_active"))
     if lock:
-        qs = qs.select_for_update(of=("self",))
+        # NO KEY UPDATE: the steps change no key, and a code device being written for this flow
+        # (its KEY SHARE) must not make a step wait.
+        qs = qs.select_for_update(of=("self",), no_key=True)
     return qs.filter(key_hash=limits.sha(key)).first()
 
 
@@ -263,7 +265,9 @@ def reset_verify(
             return Outcome(ok=False, error="code_expired")
         # The same queries and the same Python work whatever the identifier matched (tested by
         # the statements each path runs): the response time tells nothing.
-        device = ContactCodeDevice.objects.select_for_update().filter(flow=flow).first()
+        # No lock on the device: the flow row's lock already makes this flow's checks one at a
+        # time, and a device the worker is writing must not make a real account's answer wait.
+        device = ContactCodeDevice.objects.filter(flow=flow).first()
         account_blocked = limits.active_block(limits.block_key_account(flow.user_id or 0), now=now)
         usable = device is not None and bool(flow.user_active)  # disabled since the code went
         if not usable or account_blocked is not None or flow.started_by_id:

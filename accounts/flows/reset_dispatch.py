@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -32,60 +32,80 @@ def dispatch_on_commit(flow_id: int, send_no: int) -> None:
     task_enqueue_on_commit(reset_code_dispatch, flow_id, send_no)
 
 
+class _Lost(Exception):
+    """Another dispatch of this flow, or a resend, committed first: this one's writes go."""
+
+
 def reset_dispatch(*, flow_id: int, send_no: int) -> str:
-    """Send code number ``send_no`` of a flow (idempotent: a redelivered task sends nothing)."""
-    with transaction.atomic():
-        flow = (
-            ResetFlow.objects.select_for_update(of=("self",))
-            .select_related("user")
-            .filter(pk=flow_id)
-            .first()
-        )
-        if flow is None or flow.state != ResetFlow.State.CODE_SENT or flow.is_expired():
-            return "stale"
-        if send_no != flow.sends:
-            return "superseded"
-        if flow.dispatched >= send_no:
-            return "duplicate"
-        if flow.dispatched == 0 and not flow.started_by_id:
-            # The account is looked up here, in the worker, never in the request: the browser's
-            # answer cannot depend on it, not even by a fraction of a millisecond.
-            flow.user = user_find_by_identifier(identifier=flow.typed)
-            flow.typed = ""
-        flow.dispatched = send_no
-        flow.save(update_fields=["dispatched", "user", "typed"])
-        user = flow.user
-        if user is None:
-            return "no_account"
-        if limits.active_block(limits.block_key_account(user.pk)) is not None:
-            audit_record(
-                event="reset.code_withheld",
-                user=user,
-                subject=user.get_username(),
-                ip=flow.ip,
-                data={"flow": flow.pk, "reason": "blocked"},
-            )
-            return "blocked"
-        issue = codes.code_issue(
+    """Send code number ``send_no`` of a flow (idempotent: a redelivered task sends nothing).
+
+    The flow row is not locked while the account is looked up and the code queued: the browser's
+    steps lock it (``FOR NO KEY UPDATE``), and a wrong code waiting on the worker only when an
+    account was found would time the lookup. The dispatch is claimed by one conditional
+    ``UPDATE`` at the very end of its transaction, the same statement whatever matched, so the
+    row is held only between that statement and the commit. The code's device points at the flow
+    (a ``FOR KEY SHARE`` lock, which the browser's lock does not wait for).
+    """
+    flow = ResetFlow.objects.select_related("user").filter(pk=flow_id).first()
+    if flow is None or flow.state != ResetFlow.State.CODE_SENT or flow.is_expired():
+        return "stale"
+    if send_no != flow.sends:
+        return "superseded"
+    if flow.dispatched >= send_no:
+        return "duplicate"
+    try:
+        with transaction.atomic():
+            if flow.dispatched == 0 and not flow.started_by_id:
+                # The account is looked up here, in the worker, never in the request: the
+                # browser's answer cannot depend on it, not even by a fraction of a millisecond.
+                flow.user = user_find_by_identifier(identifier=flow.typed)
+            outcome = _send(flow) if flow.user is not None else "no_account"
+            claimed = ResetFlow.objects.filter(
+                pk=flow.pk,
+                state=ResetFlow.State.CODE_SENT,
+                sends=send_no,
+                dispatched__lt=send_no,
+            ).update(dispatched=send_no, user=flow.user, typed="")
+            if not claimed:
+                raise _Lost
+    except (_Lost, IntegrityError):
+        current = ResetFlow.objects.filter(pk=flow_id).values_list("sends", flat=True).first()
+        return "superseded" if current != send_no else "duplicate"
+    return outcome
+
+
+def _send(flow: ResetFlow) -> str:
+    """The account's own checks and the code itself (inside the dispatch's transaction)."""
+    user = flow.user
+    if limits.active_block(limits.block_key_account(user.pk)) is not None:
+        audit_record(
+            event="reset.code_withheld",
             user=user,
-            channel=flow.channel,
+            subject=user.get_username(),
+            ip=flow.ip,
+            data={"flow": flow.pk, "reason": "blocked"},
+        )
+        return "blocked"
+    issue = codes.code_issue(
+        user=user,
+        channel=flow.channel,
+        purpose="reset",
+        flow=flow,
+        context={"ip": flow.ip or ""},
+    )
+    if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
+        # No text message possible (no verified phone, region, caps): the owner's verified
+        # email gets the code instead. Nothing of this shows in the browser.
+        fallback = codes.code_issue(
+            user=user,
+            channel=CodeChannel.EMAIL,
             purpose="reset",
             flow=flow,
-            context={"ip": flow.ip or ""},
+            context={"ip": flow.ip or "", "sms_fallback": True},
         )
-        if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
-            # No text message possible (no verified phone, region, caps): the owner's verified
-            # email gets the code instead. Nothing of this shows in the browser.
-            fallback = codes.code_issue(
-                user=user,
-                channel=CodeChannel.EMAIL,
-                purpose="reset",
-                flow=flow,
-                context={"ip": flow.ip or "", "sms_fallback": True},
-            )
-            if fallback.sent:
-                return "sent_by_email"
-        return "sent" if issue.sent else f"withheld:{issue.reason}"
+        if fallback.sent:
+            return "sent_by_email"
+    return "sent" if issue.sent else f"withheld:{issue.reason}"
 
 
 def reset_dispatch_sweep() -> int:
