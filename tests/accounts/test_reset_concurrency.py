@@ -60,3 +60,25 @@ def test_ten_concurrent_checks_of_one_code_give_one_success(user):
     results = _race(lambda: codes.code_verify(user=user, purpose="caller_verify", code=code))
 
     assert results.count(True) == 1
+
+
+def test_ten_concurrent_dispatches_of_one_code_queue_it_once(user, client):
+    from accounts.flows.reset_dispatch import reset_dispatch
+    from messaging.models import OutboxMessage
+
+    from accounts.models import ContactCodeDevice
+
+    client.post(START, {"identifier": "zhang.wei", "channel": "email"})
+    flow = ResetFlow.objects.get()
+    # As if the start's own task had never run (its eager run here already sent the code).
+    ResetFlow.objects.filter(pk=flow.pk).update(dispatched=0, user=None, typed="zhang.wei")
+    OutboxMessage.objects.all().delete()
+    ContactCodeDevice.objects.all().delete()
+
+    outcomes = _race(lambda: reset_dispatch(flow_id=flow.pk, send_no=1))
+
+    assert outcomes.count("sent") == 1
+    assert set(outcomes) <= {"sent", "duplicate"}
+    assert OutboxMessage.objects.filter(kind="reset_code").count() == 1
+    flow.refresh_from_db()
+    assert flow.dispatched == 1 and flow.user == user and flow.typed == ""
