@@ -64,9 +64,8 @@ def test_ten_concurrent_checks_of_one_code_give_one_success(user):
 
 def test_ten_concurrent_dispatches_of_one_code_queue_it_once(user, client):
     from accounts.flows.reset_dispatch import reset_dispatch
-    from messaging.models import OutboxMessage
-
     from accounts.models import ContactCodeDevice
+    from messaging.models import OutboxMessage
 
     client.post(START, {"identifier": "zhang.wei", "channel": "email"})
     flow = ResetFlow.objects.get()
