@@ -195,6 +195,14 @@ class ResetFlow(models.Model):
     verified_at = models.DateTimeField(_("code verified at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    known_browser = models.BooleanField(
+        _("from a known browser"),
+        default=False,
+        help_text=_(
+            "Started in a browser that signed in with what was typed: a pause after strangers' "
+            "wrong codes does not stop it."
+        ),
+    )
 
     class Meta:
         verbose_name = _("password reset")

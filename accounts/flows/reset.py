@@ -43,6 +43,7 @@ from accounts.models import (
 )
 from audit.services import audit_record
 from portal.net import browser_label, client_ip, user_agent
+from signin.browsers import typed_known
 
 logger = logging.getLogger(__name__)
 
@@ -162,7 +163,10 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
     key = limits.typed_key(identifier)
     typed = normalize_identifier(identifier)[:254]
     subject = typed[:150]
-    refusal = limits.visible_caps(ip=ip, key=key, channel=channel)
+    # A browser that signed in with this very text already knows the account exists, and is most
+    # likely its owner's: a pause caused by strangers' wrong codes does not stop it.
+    known = typed_known(request, identifier)
+    refusal = limits.visible_caps(ip=ip, key=key, channel=channel, known_browser=known)
     if refusal is not None:
         with transaction.atomic():
             _audit_refusal(request=request, subject=subject, outcome=refusal, step="start")
@@ -181,6 +185,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
             last_sent_at=now,
             sends=1,
             ip=ip,
+            known_browser=known,
         )
         audit_record(
             event="reset.requested",
@@ -210,7 +215,9 @@ def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome
         if now < next_at:
             refusal = Outcome(ok=False, error="cooldown", retry_at=next_at)
         else:
-            refusal = limits.visible_caps(ip=ip, key=flow.identifier_key, channel=channel)
+            refusal = limits.visible_caps(
+                ip=ip, key=flow.identifier_key, channel=channel, known_browser=flow.known_browser
+            )
         if refusal is not None:
             _audit_refusal(request=request, subject="", outcome=refusal, step="resend")
             return refusal
@@ -269,6 +276,8 @@ def reset_verify(
         # time, and a device the worker is writing must not make a real account's answer wait.
         device = ContactCodeDevice.objects.filter(flow=flow).first()
         account_blocked = limits.active_block(limits.block_key_account(flow.user_id or 0), now=now)
+        if flow.known_browser:
+            account_blocked = None  # the owner's browser: a pause does not stop it
         usable = device is not None and bool(flow.user_active)  # disabled since the code went
         if not usable or account_blocked is not None or flow.started_by_id:
             # A device that holds no code (never saved): the same check, which never matches.

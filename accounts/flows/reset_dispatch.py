@@ -77,7 +77,8 @@ def reset_dispatch(*, flow_id: int, send_no: int) -> str:
 def _send(flow: ResetFlow) -> str:
     """The account's own checks and the code itself (inside the dispatch's transaction)."""
     user = flow.user
-    if limits.active_block(limits.block_key_account(user.pk)) is not None:
+    blocked = limits.active_block(limits.block_key_account(user.pk)) is not None
+    if blocked and not flow.known_browser:
         audit_record(
             event="reset.code_withheld",
             user=user,

@@ -82,16 +82,17 @@ def active_block(key: str, *, now: datetime | None = None) -> ResetBlock | None:
     )
 
 
-def visible_caps(*, ip: str, key: str, channel: str) -> Outcome | None:
+def visible_caps(*, ip: str, key: str, channel: str, known_browser: bool = False) -> Outcome | None:
     """The caps a browser can meet when asking for a code: all keyed on what was typed or on the
-    client address, never on the account."""
+    client address, never on the account. A pause does not stop a ``known_browser`` (one that
+    signed in with what was typed); every cap does."""
     ip_state = ratelimit.window_state(
         _ip_sends_key(ip), limit=conf.get("RESET_IP_SENDS_PER_HOUR"), window=3600
     )
     if ip_state.retry_at:
         return Outcome(ok=False, error="ip_limited", retry_at=ip_state.retry_at)
     block = active_block(block_key_typed(key))
-    if block is not None:
+    if block is not None and not known_browser:
         return Outcome(ok=False, error="blocked", retry_at=block.until)
     sends = ratelimit.window_state(
         _typed_sends_key(key), limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600
@@ -198,6 +199,6 @@ def failure_caps(*, flow: ResetFlow, ip: str) -> Outcome | None:
     if failures.retry_at:
         return Outcome(ok=False, error="ip_limited", retry_at=failures.retry_at)
     block = active_block(block_key_typed(flow.identifier_key))
-    if block is not None:
+    if block is not None and not flow.known_browser:
         return Outcome(ok=False, error="blocked", retry_at=block.until)
     return None

@@ -18,8 +18,8 @@ MESSAGES = {
         "Too many reset requests came from your network. Please try again after %(time)s."
     ),
     "blocked": _(
-        "Self-service password reset is paused for this account after too many wrong codes. "
-        "Try again after %(time)s, or contact your helpdesk."
+        "Self-service password reset is paused for this account after too many wrong codes, "
+        "until %(time)s. A browser you have signed in with before can still use it now."
     ),
     "send_limited": _(
         "Too many codes were requested for this account. Please try again after %(time)s."
