@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from http import HTTPStatus
 
@@ -38,4 +39,37 @@ class RejectNulQueryMiddleware:
             raise BadRequest(
                 _("The address contains control characters (NUL), which are not allowed.")
             )
+        return self.get_response(request)
+
+
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+
+
+def _is_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
+
+
+class FormCharsetMiddleware:
+    """Forms are read as UTF-8 only (as browsers send them and as Django requires for
+    ``application/x-www-form-urlencoded``). A form posted with another declared charset
+    (``iso-8859-1``, ``utf-16``, a name no codec has) is refused here with the 400 page, before
+    the CSRF check or any view reads the body; a spelling of UTF-8 (``utf8``, ``UTF-8``) is read
+    as UTF-8. Without this, Django raised ``BadRequest`` while reading the form in the CSRF check
+    and again in the 400 view: a 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        charset = request.content_params.get("charset")
+        if request.method == "POST" and request.content_type == FORM_URLENCODED and charset:
+            if not _is_utf8(charset):
+                raise BadRequest(
+                    f"form posted in charset {charset[:40]!r}; forms are read as UTF-8 only"
+                )
+            request.encoding = "utf-8"  # Django accepts only this spelling
         return self.get_response(request)

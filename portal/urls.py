@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from portal import views
 
+handler400 = "portal.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

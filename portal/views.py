@@ -1,4 +1,4 @@
-"""Site-wide pages: home and health."""
+"""Site-wide pages: home, health and the 400 page."""
 
 from __future__ import annotations
 
@@ -8,13 +8,34 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+class _CsrfCookieOnly(CsrfViewMiddleware):
+    """The CSRF cookie's half of the middleware: the page's forms get a token that matches the
+    browser's cookie (set if missing), and nothing is checked. Django's own error views use
+    ``requires_csrf_token``, which runs the check: it reads the body again, and a body that
+    could not be read the first time then turns the 400 into a 500."""
+
+    def process_view(self, request, callback, callback_args, callback_kwargs):
+        return None
+
+
+csrf_cookie_only = decorator_from_middleware(_CsrfCookieOnly)
+
+
+@csrf_cookie_only
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler400``: the portal's 400 page, in the visitor's language; never reads the body."""
+    return render(request, "400.html", status=400)
 
 
 def _check_database() -> dict:
