@@ -59,3 +59,54 @@ def sms_backend_deploy_check(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def messaging_priorities_check(app_configs, **kwargs):
+    """The priority shares make sense, and every kind has a declared class."""
+    from messaging.kinds import declared_priorities
+    from messaging.rendering import template_kinds
+
+    problems = []
+    courtesy = conf.get("SMS_SHARE_COURTESY_PERCENT")
+    security = conf.get("SMS_SHARE_SECURITY_PERCENT")
+    if not 0 <= courtesy <= security <= 100:
+        problems.append(
+            Error(
+                f"SMS_SHARE_COURTESY_PERCENT={courtesy} and SMS_SHARE_SECURITY_PERCENT="
+                f"{security}: need 0 <= courtesy <= security <= 100.",
+                id="messaging.E003",
+            )
+        )
+    per_hour = conf.get("MESSAGING_NOTICES_PER_ACCOUNT_HOUR")
+    courtesy_per_hour = conf.get("MESSAGING_COURTESY_PER_ACCOUNT_HOUR")
+    if not 0 <= courtesy_per_hour <= per_hour:
+        problems.append(
+            Error(
+                f"MESSAGING_COURTESY_PER_ACCOUNT_HOUR={courtesy_per_hour} must be between 0 and "
+                f"MESSAGING_NOTICES_PER_ACCOUNT_HOUR={per_hour}.",
+                id="messaging.E004",
+            )
+        )
+    try:
+        declared = declared_priorities()
+    except (ValueError, AttributeError) as exc:
+        return [
+            *problems,
+            Error(
+                f"MESSAGING_KIND_PRIORITIES: {exc}",
+                hint='A dict of kind to "code", "security" or "courtesy".',
+                id="messaging.E005",
+            ),
+        ]
+    for kind in sorted(template_kinds() - set(declared)):
+        problems.append(
+            Warning(
+                f"Message kind {kind!r} has no priority class: it is sent as courtesy "
+                "(the smallest share of the SMS caps, the lowest notice cap).",
+                hint="Declare it in messaging.kinds.KIND_PRIORITIES or "
+                "MESSAGING_KIND_PRIORITIES, or pass priority= when sending it.",
+                id="messaging.W003",
+            )
+        )
+    return problems

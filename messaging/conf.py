@@ -39,6 +39,17 @@ DEFAULTS = {
     "SMS_BUDGET_HOUR": 300,
     "SMS_BUDGET_DAY": 2000,
     "SMS_ALLOWED_REGIONS": ["CN"],
+    # Priorities (messaging/kinds.py; env-backed in settings). Of every SMS cap above (number,
+    # account, hourly and daily budget), courtesy SMS may fill at most this share and security
+    # notices this share; codes may fill all of it.
+    "SMS_SHARE_COURTESY_PERCENT": 50,
+    "SMS_SHARE_SECURITY_PERCENT": 80,
+    # Notices (every class but codes) to one account per clock hour, counted on each channel,
+    # email included; courtesy notices stop at the second number. Over it a notice is dropped.
+    "MESSAGING_NOTICES_PER_ACCOUNT_HOUR": 10,
+    "MESSAGING_COURTESY_PER_ACCOUNT_HOUR": 3,
+    # {kind: "code" | "security" | "courtesy"} added to (or overriding) messaging.kinds'.
+    "MESSAGING_KIND_PRIORITIES": {},
     # Providers (env-backed in settings).
     "SMS_WEBHOOK_URL": "",
     "SMS_WEBHOOK_SECRET": "",

@@ -36,9 +36,10 @@ class MessageTooLarge(MessagingError):
 
 
 class SmsBlocked(MessagingError):
-    """An SMS refused by the spend and abuse guard (caps, budget, region). Audited; the caller may
-    fall back to email. ``reason`` is one of ``region``, ``number_hour``, ``number_day``,
-    ``account_day``, ``budget_hour``, ``budget_day``."""
+    """An SMS refused by the spend and abuse guard (caps, budget, region, or the share of them
+    the message's priority may fill). Audited; the caller may fall back to email. ``reason`` is
+    one of ``region``, ``number_hour``, ``number_day``, ``account_day``, ``budget_hour``,
+    ``budget_day``."""
 
     code = "sms_blocked"
     default_message = _("No text message can be sent to this number right now.")
@@ -46,6 +47,15 @@ class SmsBlocked(MessagingError):
     def __init__(self, message=None, *, reason: str = "") -> None:
         self.reason = reason
         super().__init__(message)
+
+
+class NoticeCapped(MessagingError):
+    """A notice dropped because its account had its hour's share of notices on this channel
+    (``MESSAGING_NOTICES_PER_ACCOUNT_HOUR``, courtesy ones ``MESSAGING_COURTESY_PER_ACCOUNT_HOUR``).
+    Audited; ``messaging_notify_user`` skips it, and no other channel is tried for it."""
+
+    code = "notice_capped"
+    default_message = _("Too many messages were sent to this account in the last hour.")
 
 
 class UnknownKind(MessagingError):

@@ -156,6 +156,24 @@ def template_params(context: dict) -> dict:
     return params
 
 
+def template_kinds() -> set[str]:
+    """Every kind that has a template folder (``messages/<kind>/``) in an installed app or in the
+    project's template directories (for the system check of priorities)."""
+    from pathlib import Path
+
+    from django.apps import apps
+
+    roots = [Path(app.path) / "templates" for app in apps.get_app_configs()]
+    roots += [Path(d) for d in settings.TEMPLATES[0].get("DIRS", [])]
+    return {
+        folder.name
+        for root in roots
+        if (root / "messages").is_dir()
+        for folder in (root / "messages").iterdir()
+        if folder.is_dir() and KIND.match(folder.name)
+    }
+
+
 def kind_channels(kind: str) -> set[str]:
     """Which channels the kind has templates for."""
     found = set()

@@ -20,9 +20,11 @@ from messaging import conf, guard
 from messaging.errors import (
     InvalidRecipient,
     MessagingError,
+    NoticeCapped,
     SmsBlocked,
     UnknownKind,
 )
+from messaging.kinds import Priority, kind_priority
 from messaging.models import OutboxMessage
 from messaging.outbox import (
     enqueue_on_commit,
@@ -66,19 +68,46 @@ def _idempotency_key(value: str | None) -> str | None:
     return value
 
 
-def _sms_guard(*, phone: str, user: Any, kind: str) -> None:
-    """Audit and refuse an SMS the spend guard blocks. The audit row joins the caller's
-    transaction, which the caller keeps when it falls back to email."""
-    refusal = guard.sms_spend(phone=phone, user_id=getattr(user, "pk", None))
+def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priority) -> None:
+    """Audit and refuse what the guards block: a notice over its account's hourly cap
+    (``NoticeCapped``) or an SMS the spend guard refuses (``SmsBlocked``). The audit row joins
+    the caller's transaction, which the caller keeps when it falls back to email."""
+    user_id = getattr(user, "pk", None)
+    refusal = guard.message_spend(
+        channel=channel, address=address, user_id=user_id, priority=priority
+    )
     if refusal is None:
         return
-    masked = mask_recipient(channel="sms", address=phone)
-    logger.warning("sms blocked reason=%s kind=%s to=%s", refusal.reason, kind, masked)
+    masked = mask_recipient(channel=channel, address=address)
+    if refusal.notice_capped:
+        logger.warning(
+            "notice dropped (account cap) kind=%s channel=%s user=%s", kind, channel, user_id
+        )
+        audit_record(
+            event="messaging.notice_capped",
+            user=user,
+            subject=masked,
+            data={
+                "kind": kind,
+                "channel": channel,
+                "priority": str(priority),
+                "limit": refusal.limit,
+            },
+        )
+        raise NoticeCapped()
+    logger.warning(
+        "sms blocked reason=%s kind=%s priority=%s to=%s", refusal.reason, kind, priority, masked
+    )
     audit_record(
         event="messaging.sms_blocked",
         user=user,
         subject=masked,
-        data={"reason": refusal.reason, "kind": kind, "limit": refusal.limit},
+        data={
+            "reason": refusal.reason,
+            "kind": kind,
+            "limit": refusal.limit,
+            "priority": str(priority),
+        },
     )
     if refusal.reason == "region":
         raise SmsBlocked(
@@ -101,6 +130,7 @@ def messaging_send(
     secret: bool = False,
     expires_at: datetime | None = None,
     idempotency_key: str | None = None,
+    priority: str | None = None,
 ) -> OutboxMessage:
     """Render ``kind`` for ``channel`` in the recipient's language, write the outbox row in the
     caller's transaction, and queue its delivery once that transaction commits.
@@ -109,13 +139,17 @@ def messaging_send(
     marks content holding a code or a link token: it is wiped once sent or expired, and never
     shown in the admin. A message still unsent at ``expires_at`` (default: 24 hours) is never
     sent. With an ``idempotency_key`` already used, the existing message is returned and nothing
-    is queued again.
+    is queued again. ``priority`` (``code``, ``security``, ``courtesy``; default: the kind's
+    declared class, ``messaging.kinds``) decides which share of the SMS caps the message may use
+    and whether it counts against its account's hourly notice cap (everything but codes does).
 
-    Raises ``InvalidRecipient``, ``MessageTooLarge``, ``UnknownKind`` or ``SmsBlocked`` (all
-    ``MessagingError``) and writes no message when it does (a blocked SMS writes its audit row).
+    Raises ``InvalidRecipient``, ``MessageTooLarge``, ``UnknownKind``, ``SmsBlocked`` or
+    ``NoticeCapped`` (all ``MessagingError``) and writes no message when it does (a blocked SMS
+    or a dropped notice writes its audit row).
     """
     if channel not in CHANNELS:
         raise MessagingError(_("Unknown channel."), code="unknown_channel")
+    klass = kind_priority(kind, priority)
     address = _address(channel=channel, to_user=to_user, to_address=to_address)
     key = _idempotency_key(idempotency_key)
     if key is not None:
@@ -126,8 +160,7 @@ def messaging_send(
     rendered = render_message(
         channel=channel, kind=kind, context=context, user=to_user, language=lang
     )
-    if channel == "sms":
-        _sms_guard(phone=address, user=to_user, kind=kind)
+    _guard(channel=channel, address=address, user=to_user, kind=kind, priority=klass)
     now = timezone.now()
     if expires_at is None:
         expires_at = now + timedelta(seconds=conf.get("MESSAGING_DEFAULT_TTL_SECONDS"))
@@ -169,10 +202,12 @@ def messaging_notify_user(
     channels: tuple[str, ...] | list[str] = ("email", "sms"),
     secret: bool = False,
     expires_at: datetime | None = None,
+    priority: str | None = None,
 ) -> list[OutboxMessage]:
     """One message per verified contact of ``user`` on ``channels`` that the kind has templates
-    for. An SMS refused by the spend guard is audited and skipped (the email still goes); so is an
-    address that cannot be used. Returns the messages queued (possibly none)."""
+    for. An SMS refused by the spend guard is audited and skipped (the email still goes); so is a
+    notice over its account's hourly cap on that channel, and an address that cannot be used.
+    Returns the messages queued (possibly none)."""
     available = kind_channels(kind)
     if not available:
         raise UnknownKind(_("This kind of message does not exist."))
@@ -190,9 +225,10 @@ def messaging_notify_user(
                     to_user=user,
                     secret=secret,
                     expires_at=expires_at,
+                    priority=priority,
                 )
             )
-        except SmsBlocked:
+        except (SmsBlocked, NoticeCapped):
             continue
         except InvalidRecipient as exc:
             logger.warning(

@@ -315,6 +315,12 @@ SMS_WEBHOOK_SECRET = env.str("SMS_WEBHOOK_SECRET", default="")
 SMS_TWILIO_ACCOUNT_SID = env.str("SMS_TWILIO_ACCOUNT_SID", default="")
 SMS_TWILIO_AUTH_TOKEN = env.str("SMS_TWILIO_AUTH_TOKEN", default="")
 SMS_TWILIO_FROM = env.str("SMS_TWILIO_FROM", default="")
+# Priorities (messaging/kinds.py): courtesy SMS fill at most this share of each cap above,
+# security notices this share, codes all of it; notices (all but codes) per account and hour.
+SMS_SHARE_COURTESY_PERCENT = int_var("SMS_SHARE_COURTESY_PERCENT", 50, minimum=0, maximum=100)
+SMS_SHARE_SECURITY_PERCENT = int_var("SMS_SHARE_SECURITY_PERCENT", 80, minimum=0, maximum=100)
+MESSAGING_NOTICES_PER_ACCOUNT_HOUR = int_var("MESSAGING_NOTICES_PER_ACCOUNT_HOUR", 10, minimum=1)
+MESSAGING_COURTESY_PER_ACCOUNT_HOUR = int_var("MESSAGING_COURTESY_PER_ACCOUNT_HOUR", 3, minimum=0)
 SMS_TWILIO_MESSAGING_SERVICE_SID = env.str("SMS_TWILIO_MESSAGING_SERVICE_SID", default="")
 SMS_TWILIO_API_BASE = url_var("SMS_TWILIO_API_BASE", "https://api.twilio.com")
 SMS_ALIYUN_ACCESS_KEY_ID = env.str("SMS_ALIYUN_ACCESS_KEY_ID", default="")

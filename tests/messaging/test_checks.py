@@ -79,3 +79,36 @@ def test_messaging_sweep_command(db, clock, django_capture_on_commit_callbacks):
         call_command("messaging_sweep", stdout=out)
     assert "requeued=1" in out.getvalue()
     assert len(mail.outbox) == 1
+
+
+def test_every_shipped_kind_has_a_priority_class():
+    from messaging.checks import messaging_priorities_check
+
+    assert messaging_priorities_check(None) == []
+
+
+def test_a_kind_without_a_priority_class_is_a_warning(settings, tmp_path):
+    from messaging.checks import messaging_priorities_check
+
+    (tmp_path / "messages" / "brand_new").mkdir(parents=True)
+    (tmp_path / "messages" / "brand_new" / "sms.txt").write_text("hi")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    warnings = messaging_priorities_check(None)
+    assert _ids(warnings) == ["messaging.W003"]
+    assert "'brand_new'" in warnings[0].msg
+    settings.MESSAGING_KIND_PRIORITIES = {"brand_new": "security"}
+    assert messaging_priorities_check(None) == []
+
+
+def test_shares_out_of_order_are_errors(settings):
+    from messaging.checks import messaging_priorities_check
+
+    settings.SMS_SHARE_COURTESY_PERCENT = 90
+    settings.SMS_SHARE_SECURITY_PERCENT = 80
+    settings.MESSAGING_COURTESY_PER_ACCOUNT_HOUR = 20
+    settings.MESSAGING_KIND_PRIORITIES = {"x": "urgent"}
+    assert _ids(messaging_priorities_check(None)) == [
+        "messaging.E003",
+        "messaging.E004",
+        "messaging.E005",
+    ]

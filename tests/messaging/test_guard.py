@@ -16,6 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _sms(**kwargs):
+    """A code-class SMS: it may fill every cap whole (the shares are in test_priorities.py)."""
+    kwargs.setdefault("priority", "code")
     return messaging_send(channel="sms", kind="messaging_test", context={}, **kwargs)
 
 
@@ -30,7 +32,12 @@ def test_per_number_hourly_cap_blocks_audits_and_writes_no_message(settings, clo
     assert OutboxMessage.objects.count() == 3
     event = AuditEvent.objects.get(event="messaging.sms_blocked")
     assert event.subject == "139****5678"
-    assert event.data == {"reason": "number_hour", "kind": "messaging_test", "limit": 3}
+    assert event.data == {
+        "reason": "number_hour",
+        "kind": "messaging_test",
+        "limit": 3,
+        "priority": "code",
+    }
     _sms(to_address="+8613912340000")  # another number is fine
     clock.advance(hours=1)
     _sms(to_address="+8613912345678")  # the next hour is fine
@@ -103,8 +110,10 @@ def test_notify_user_falls_back_to_email_when_sms_is_blocked(
 ):
     settings.SMS_CAP_PER_ACCOUNT_DAY = 1
     with deliver_on_commit():
-        first = messaging_notify_user(user=user, kind="messaging_test", context={})
-        second = messaging_notify_user(user=user, kind="messaging_test", context={})
+        first = messaging_notify_user(user=user, kind="messaging_test", context={}, priority="code")
+        second = messaging_notify_user(
+            user=user, kind="messaging_test", context={}, priority="code"
+        )
     assert sorted(m.channel for m in first) == ["email", "sms"]
     assert [m.channel for m in second] == ["email"]
     assert len(mail.outbox) == 2
