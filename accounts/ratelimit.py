@@ -10,6 +10,10 @@ window is a sorted set of event times, a streak a hash of its count and last tim
 caches (the database cache of ``make run``, tests without Redis) a change is a read then a write,
 so requests racing on one key may lose events. Exact, once-only decisions (a code's tries, its
 single use) are made on database rows under ``select_for_update`` instead.
+
+A store that does not answer raises ``portal.ratelimit.LimitStoreDown`` from every function here,
+and every caller lets it through: sending a code, and checking one, stop with the 503 "try again
+in a minute" page (nothing sent, nothing checked, nothing written), never a 500.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from portal.cache import redis_backend
+from portal.ratelimit import store
 
 PREFIX = "accounts:rl"
 MAX_EVENTS = 500  # a window keeps at most this many times (every cap is far below)
@@ -82,7 +87,16 @@ def _times(key: str, window: int, now: datetime) -> list[float]:
     return [t for t in (cache.get(key) or []) if t > cutoff]
 
 
+def _scope(key: str) -> str:
+    return key.rsplit(":", 1)[0]  # the kind, without the digest
+
+
 def window_state(key: str, *, limit: int, window: int) -> Window:
+    with store(_scope(key)):
+        return _window_state(key, limit=limit, window=window)
+
+
+def _window_state(key: str, *, limit: int, window: int) -> Window:
     now = timezone.now()
     backend = redis_backend()
     if backend is not None:
@@ -104,6 +118,11 @@ def window_state(key: str, *, limit: int, window: int) -> Window:
 
 def window_hit(key: str, *, window: int) -> int:
     """Record one event now; returns the events in the window, this one included."""
+    with store(_scope(key)):
+        return _window_hit(key, window=window)
+
+
+def _window_hit(key: str, *, window: int) -> int:
     now = timezone.now()
     backend = redis_backend()
     if backend is not None:
@@ -119,6 +138,11 @@ def window_hit(key: str, *, window: int) -> int:
 
 def streak_add(key: str, *, ttl: int) -> int:
     """Count one more consecutive event (a wrong code); a streak older than ``ttl`` restarts."""
+    with store(_scope(key)):
+        return _streak_add(key, ttl=ttl)
+
+
+def _streak_add(key: str, *, ttl: int) -> int:
     now = timezone.now()
     backend = redis_backend()
     if backend is not None:
@@ -135,4 +159,5 @@ def streak_add(key: str, *, ttl: int) -> int:
 
 
 def streak_clear(key: str) -> None:
-    cache.delete(key)
+    with store(_scope(key)):
+        cache.delete(key)

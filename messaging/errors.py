@@ -39,7 +39,7 @@ class SmsBlocked(MessagingError):
     """An SMS refused by the spend and abuse guard (caps, budget, region, or the share of them
     the message's priority may fill). Audited; the caller may fall back to email. ``reason`` is
     one of ``region``, ``number_hour``, ``number_day``, ``account_day``, ``budget_hour``,
-    ``budget_day``."""
+    ``budget_day``, ``store_down`` (the caps' cache did not answer)."""
 
     code = "sms_blocked"
     default_message = _("No text message can be sent to this number right now.")

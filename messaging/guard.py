@@ -14,6 +14,9 @@ fill ``MESSAGING_COURTESY_PER_ACCOUNT_HOUR``.
 
 Counters are incremented atomically first and rolled back when any cap is exceeded, so a refused
 send costs nothing against any of them. Keys hold a hash of the number, never the number itself.
+
+A cache that does not answer (``portal.ratelimit.LimitStoreDown``, one warning line): an SMS is
+refused (``store_down``; it costs money, so nothing uncounted goes), an email goes uncounted.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ from messaging import conf
 from messaging.kinds import Priority
 from messaging.recipients import phone_region
 from portal.cache import redis_backend
+from portal.ratelimit import LimitStoreDown, store, store_down_logged
 
 HOUR = 3600
 DAY = 86400
 
 
 NOTICE_CAP = "account_notices_hour"
+STORE_DOWN = "store_down"
 # (cache key, limit for this message's priority, window in seconds, reason when exceeded)
 Spec = tuple[str, int, int, str]
 
@@ -148,7 +153,17 @@ def message_spend(
         if not sms_allowed_region(address):
             return Refusal("region")
         specs += _counters(phone=address, user_id=user_id, now=now, priority=priority)
-    return _spend(specs) if specs else None
+    if not specs:
+        return None
+    try:
+        with store("messaging:spend"):
+            return _spend(specs)
+    except LimitStoreDown as exc:
+        if channel == "sms":
+            store_down_logged(exc, outcome="the SMS is refused")
+            return Refusal(STORE_DOWN)
+        store_down_logged(exc, outcome=f"the {channel} goes uncounted")
+        return None
 
 
 def _spend(specs: list[Spec]) -> Refusal | None:

@@ -113,6 +113,8 @@ def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priori
         raise SmsBlocked(
             _("Text messages cannot be sent to numbers in this region."), reason="region"
         )
+    if refusal.reason == guard.STORE_DOWN:
+        raise SmsBlocked(reason=refusal.reason)  # "No text message can be sent ... right now."
     raise SmsBlocked(
         _("Too many text messages were sent to this number or account. Try email instead."),
         reason=refusal.reason,

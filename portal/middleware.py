@@ -8,7 +8,11 @@ from http import HTTPStatus
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
+
+from portal.ratelimit import LimitStoreDown, store_down_logged
 
 
 class RejectNulQueryMiddleware:
@@ -73,3 +77,39 @@ class FormCharsetMiddleware:
                 )
             request.encoding = "utf-8"  # Django accepts only this spelling
         return self.get_response(request)
+
+
+class LimitStoreDownMiddleware:
+    """A limit whose store did not answer (``portal.ratelimit.LimitStoreDown``, let through by
+    the view) ends the request with 503 and ``Retry-After``: the translated "try again in a
+    minute" page, or JSON under ``/api/``. The view's transaction is already rolled back, so
+    nothing was sent, checked or written. One warning line says which limit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, LimitStoreDown):
+            return None
+        store_down_logged(exception, outcome="refused with 503")
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {
+                    "error": "unavailable",
+                    "detail": "a rate limit cannot be checked right now; try again in a minute",
+                },
+                status=HTTPStatus.SERVICE_UNAVAILABLE,
+            )
+        else:
+            response = render(
+                request,
+                "portal/store_down.html",
+                {"retry_minutes": max(1, exception.retry_after // 60)},
+                status=HTTPStatus.SERVICE_UNAVAILABLE,
+            )
+        response["Retry-After"] = str(exception.retry_after)
+        add_never_cache_headers(response)
+        return response

@@ -1,8 +1,14 @@
 """Fixed-window rate limits in the shared cache (Redis in production), never per process.
 
 Specs read like ``"3/h,6/d"``: at most 3 per hour and 6 per day (``"5/60s"``, ``"10/5m"``...).
-Keys are hashed, so the cache holds no typed username or IP in clear. A cache that is down
-lets the request through (logged): a limit must not turn an outage into an error page.
+Keys are hashed, so the cache holds no typed username or IP in clear.
+
+**A limit's store that does not answer** (Redis down, the database cache's table missing) is one
+exception for every limiter of the portal: ``LimitStoreDown``, raised from the store's error by
+``store()``. A limiter either lets it through, and the request ends with the translated 503 "try
+again in a minute" page (``portal.middleware.LimitStoreDownMiddleware``: nothing was sent or
+checked, the transaction is rolled back), or catches it where the database holds the real bound
+and goes on uncounted (``store_down_logged``: one warning line). The README lists which is which.
 """
 
 from __future__ import annotations
@@ -10,12 +16,71 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
-from django.core.cache import cache
+import redis.exceptions
+from django.core.cache import cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import DatabaseError, connection, transaction
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 logger = logging.getLogger(__name__)
+
+
+# What a store that does not answer raises: Redis unreachable, timing out, read-only (a failover
+# in progress), out of memory or not speaking Redis; a socket error; the database cache's query
+# failing. Any other error is a bug and stays what it is.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    OSError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.InvalidResponse,
+    DatabaseError,
+)
+RETRY_AFTER_SECONDS = 60
+
+
+class LimitStoreDown(Exception):
+    """The store of the limit ``scope`` did not answer; ``__cause__`` holds the store's error."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(scope)
+        self.scope = scope
+
+    @property
+    def cause(self) -> str:
+        return self.__cause__.__class__.__name__ if self.__cause__ is not None else "unknown"
+
+
+@contextmanager
+def store(scope: str) -> Iterator[None]:
+    """Store calls inside raise ``LimitStoreDown(scope)`` when the store does not answer. Works
+    as a decorator too."""
+    try:
+        with _undo_point():
+            yield
+    except STORE_ERRORS as exc:
+        raise LimitStoreDown(scope) from exc
+
+
+def _undo_point():
+    """The database cache inside a transaction: a savepoint, so a failed cache query undoes only
+    itself and a caller that goes on uncounted keeps a usable transaction (PostgreSQL aborts the
+    whole transaction otherwise). Redis needs none."""
+    if isinstance(caches["default"], DatabaseCache) and connection.in_atomic_block:
+        return transaction.atomic()
+    return nullcontext()
+
+
+def store_down_logged(exc: LimitStoreDown, *, outcome: str) -> None:
+    """The one log line of a store that did not answer (never a traceback, never a key)."""
+    logger.warning("limit %s: its store did not answer (%s); %s", exc.scope, exc.cause, outcome)
 
 
 @dataclass(frozen=True)
@@ -47,13 +112,11 @@ def _key(scope: str, key: str, rule: Rule, now: float) -> tuple[str, int]:
 
 
 def hit(scope: str, key: str, spec: str) -> int:
-    """Count one event for ``key``; 0 if within every rule, else the seconds until allowed."""
+    """Count one event for ``key``; 0 if within every rule, else the seconds until allowed.
+    Raises ``LimitStoreDown`` when the cache does not answer."""
     rules = parse(spec)
-    try:
+    with store(f"rl:{scope}"):
         return _hit(scope, key, rules)
-    except Exception as exc:  # the cache is down
-        logger.warning("rate limit %s not counted (cache: %s)", scope, exc.__class__.__name__)
-        return 0
 
 
 def _hit(scope: str, key: str, rules: list[Rule]) -> int:
@@ -77,12 +140,9 @@ def peek(scope: str, key: str, spec: str) -> int:
     rules = parse(spec)
     now = time.time()
     wait = 0
-    try:
+    with store(f"rl:{scope}"):
         for rule in rules:
             name, expires_in = _key(scope, key, rule, now)
             if (cache.get(name) or 0) >= rule.count:
                 wait = max(wait, expires_in)
-    except Exception as exc:  # the cache is down
-        logger.warning("rate limit %s not read (cache: %s)", scope, exc.__class__.__name__)
-        return 0
     return wait

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     # Before anything reads the body (the CSRF check is the first): forms are UTF-8 only.
     "portal.middleware.FormCharsetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A limit's store that does not answer: the 503 "try again in a minute" page, never a 500.
+    "portal.middleware.LimitStoreDownMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # With REDIS_URL: Django's own Redis cache (shared by every web node and worker). Without it: the
 # database cache, still shared between processes, so lockout and rate limits are never per process.
 REDIS_URL = env.str("REDIS_URL", default="")
+# A Redis that does not answer costs a request one second, not redis-py's five, before the limit
+# that needed it answers "try again in a minute" (portal.ratelimit.LimitStoreDown).
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -141,6 +146,7 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "portal",
             "TIMEOUT": 300,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:

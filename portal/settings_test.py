@@ -10,7 +10,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("PORTAL_BASE_URL", "https://portal.example.cn")
 
 from portal.settings import *  # noqa: F403
-from portal.settings import REDIS_URL
+from portal.settings import REDIS_CACHE_OPTIONS, REDIS_URL
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -28,6 +28,7 @@ else:
             "BACKEND": "portal.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"portal-test-{os.getpid()}",
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 # Tests run tasks in-process (still after commit); the worker tests start a real worker.

@@ -10,22 +10,26 @@ password is checked and given back when it was right, so concurrent attempts can
 Times are decided by the portal's clock, not by cache expiry (expiry only frees memory), so the
 rules hold the same on Redis, the database cache and in tests with a fake clock. A block is also a
 ``Lock`` row (scope ``ip``) with a reference, so agents see and lift it.
+
+A cache that does not answer (``portal.ratelimit.LimitStoreDown``): an attempt is neither counted
+nor refused on its IP (one warning line; the account counters, in the database, still lock), and
+starting or lifting a block answers the 503 "try again in a minute" page.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from portal.cache import redis_backend
+from portal.ratelimit import LimitStoreDown, store, store_down_logged
 from signin import conf
 
 PREFIX = "signin:ip:"
-logger = logging.getLogger(__name__)
+SCOPE = "signin:ip"
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,14 @@ def block_reference(ip: str | None) -> str | None:
     if not counted(ip):
         return None
     try:
-        return _active_reference(cache.get(_block_key(ip)))
-    except Exception:
-        logger.exception("signin: the per-IP limit is unavailable (cache error)")
+        with store(SCOPE):
+            return _active_reference(cache.get(_block_key(ip)))
+    except LimitStoreDown as exc:
+        store_down_logged(exc, outcome="its block is not applied")
         return None
 
 
+@store(SCOPE)
 def failures(ip: str | None) -> int:
     if not counted(ip):
         return 0
@@ -95,9 +101,10 @@ def count(ip: str, *, stop_at_limit: bool) -> IpCount:
     database, still hold, and nobody is shut out by a cache outage.
     """
     try:
-        return _count(ip, stop_at_limit=stop_at_limit)
-    except Exception:
-        logger.exception("signin: the per-IP limit is unavailable (cache error); not counted")
+        with store(SCOPE):
+            return _count(ip, stop_at_limit=stop_at_limit)
+    except LimitStoreDown as exc:
+        store_down_logged(exc, outcome="the attempt is not counted on its IP")
         return IpCount(0, 0, None)
 
 
@@ -174,13 +181,15 @@ def _count_any_cache(ip: str, *, stop_at_limit: bool) -> IpCount:
 
 def give_back(ip: str, bucket: int) -> None:
     try:
-        cache.decr(_count_key(ip, bucket))
+        with store(SCOPE):
+            cache.decr(_count_key(ip, bucket))
     except ValueError:
         pass  # already gone: nothing left to give back
-    except Exception:
-        logger.exception("signin: could not give back an IP count (cache error)")
+    except LimitStoreDown as exc:
+        store_down_logged(exc, outcome="a count is not given back")
 
 
+@store(SCOPE)
 def block_claim(ip: str, *, reference: str, until) -> bool:
     """Start the block (one concurrent caller wins); counting starts afresh after it."""
     value = f"{reference}|{int(until.timestamp())}"
@@ -195,11 +204,13 @@ def block_claim(ip: str, *, reference: str, until) -> bool:
     return True
 
 
+@store(SCOPE)
 def block_rename(ip: str, *, reference: str, until) -> None:
     seconds = max(1, int((until - timezone.now()).total_seconds())) + 60
     cache.set(_block_key(ip), f"{reference}|{int(until.timestamp())}", timeout=seconds)
 
 
+@store(SCOPE)
 def block_lift(ip: str) -> None:
     bucket = _bucket()
     cache.delete_many([_block_key(ip), _count_key(ip, bucket), _count_key(ip, bucket - 1)])

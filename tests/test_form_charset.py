@@ -4,13 +4,12 @@ one log line, never a 500 or a traceback."""
 
 from __future__ import annotations
 
-import io
-import logging
-from contextlib import contextmanager
 from http import HTTPStatus
 
 import pytest
 from django.test import Client
+
+from tests.logs import console_output
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +22,6 @@ PATHS = [
 ]
 CHARSETS = ["iso-8859-1", "latin1", "windows-1252", "utf-16", "x-no-such-charset"]
 HEADINGS = {"en": "This request could not be understood", "zh-hans": "无法识别此请求"}
-
-
-@contextmanager
-def console_output():
-    """What the configured console handler (the production one, with its filters) writes."""
-    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(previous)
 
 
 def _browser(language: str) -> tuple[Client, str]:
