@@ -114,6 +114,10 @@ class TicketAdmin(admin.ModelAdmin):
         flag = ""
         if obj.user.is_staff or obj.user.is_superuser:
             flag = format_html(' <span class="tk-flag tk-privileged">{}</span>', _("privileged"))
+        if obj.over_account_limit:
+            flag = format_html(
+                '{} <span class="tk-flag tk-unknown">{}</span>', flag, _("over the limit")
+            )
         return format_html("{}{}", obj.user.get_username(), flag)
 
     @admin.display(description=_("locked now"))

@@ -17,6 +17,7 @@ def tickets_settings_check(app_configs, **kwargs):
     for name in (
         "TICKETS_RATE_IP",
         "TICKETS_RATE_USERNAME",
+        "TICKETS_RATE_ACCOUNT",
         "TICKETS_RATE_REPLY",
         "TICKETS_RATE_STATUS_MISS",
     ):

@@ -28,7 +28,12 @@ DEFAULTS = {
     "TICKETS_TIME_ZONE": None,  # None: settings.TIME_ZONE
     # --- Spam and abuse: "count/period" specs, comma-separated; period s, m, h or d --------
     "TICKETS_RATE_IP": "10/h,30/d",  # submissions (valid or not) from one client IP
-    "TICKETS_RATE_USERNAME": "3/h,6/d",  # requests for one typed username, any IP
+    # Requests for one typed name, any IP, keyed on its canonical form (accounts.identifiers:
+    # case, width, spaces and phone spellings folded): the visible limit, a 429.
+    "TICKETS_RATE_USERNAME": "3/h,6/d",
+    # Requests for one account whatever spelling named it (the canonical text for an unknown
+    # name): past it a request is filed and answered as usual but flagged, and nobody is told.
+    "TICKETS_RATE_ACCOUNT": "3/h,6/d",
     "TICKETS_RATE_REPLY": "10/h",  # replies on one ticket
     "TICKETS_RATE_STATUS_MISS": "30/h",  # status links that match nothing, per IP
     # --- Behaviour ---------------------------------------------------------------------------

@@ -79,6 +79,20 @@ class UnlockRequestForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "email"}),
         error_messages={"max_length": _("This has at most %(limit_value)d characters.")},
     )
+    receipt = forms.ChoiceField(
+        label=_("How should we confirm that your request arrived?"),
+        choices=[
+            (Channel.EMAIL, _("By email")),
+            (Channel.SMS, _("By text message")),
+        ],
+        initial=Channel.EMAIL,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Only to the email or mobile number registered on your account. Without a "
+            "registered mobile number, the confirmation goes by email."
+        ),
+    )
     problem_since = forms.ChoiceField(
         label=_("When did the problem begin?"),
         choices=ProblemSince.choices,
@@ -144,6 +158,9 @@ class UnlockRequestForm(forms.Form):
         value = self.cleaned_data["contact"].strip()
         no_control_characters(value)
         return value
+
+    def clean_receipt(self) -> str:
+        return self.cleaned_data["receipt"] or Channel.EMAIL
 
     def clean_nonce(self) -> str:
         value = self.cleaned_data["nonce"]

@@ -114,6 +114,24 @@ class Ticket(models.Model):
             "A contact that matches nothing is never used."
         ),
     )
+    receipt_channel = models.CharField(
+        _("confirmation by"),
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.EMAIL,
+        help_text=_(
+            "How the employee asked to be told the request arrived: email unless they chose SMS "
+            "(always to the account's verified contacts)."
+        ),
+    )
+    over_account_limit = models.BooleanField(
+        _("over the account's request limit"),
+        default=False,
+        help_text=_(
+            "More requests named this account, under any spelling, than its limit allows. "
+            "Nobody is messaged about this request; whoever filed it saw the usual answer."
+        ),
+    )
     problem_since = models.CharField(
         _("problem began"), max_length=12, choices=ProblemSince.choices
     )

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.models import normalize_identifier
+from accounts.identifiers import identifier_canonical
 from audit.services import audit_record
 from portal import ratelimit
 from portal.net import client_ip, user_agent
@@ -176,7 +176,9 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
         )
         return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
     if state == "issued":
-        key = normalize_identifier(data["username"])
+        # The text's canonical form, never the account it names: the answer must not depend on
+        # whether one exists (the account's own limit is applied, silently, by the service).
+        key = identifier_canonical(data["username"])
         wait = ratelimit.hit("username", key, conf.get("TICKETS_RATE_USERNAME"))
         if wait:
             form.add_error(None, _wait_text(wait))
@@ -196,6 +198,7 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
         description=data["description"],
         lock_reference=data["lock_reference"],
         contact=data["contact"],
+        receipt_channel=data["receipt"],
         not_maintenance=bool(notices) and data["maintenance_answer"] == "other",
         language=get_language() or "",
         ip=ip,

@@ -14,10 +14,12 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.identifiers import identifier_canonical
 from accounts.models import User, normalize_identifier
 from accounts.selectors import user_find_by_identifier
+from portal import ratelimit
 from portal.tasks import task_enqueue_on_commit
-from tickets import sla
+from tickets import conf, sla
 from tickets.errors import TicketClosed
 from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
 from tickets.services import _common as c
@@ -47,8 +49,6 @@ def token_hash(token: str) -> str:
 def reference_next(*, now: datetime) -> str:
     """``UNL-<year>-<number>``: numbered per year in the tickets time zone, never reused.
     Call inside a transaction: the year's counter row stays locked until it commits."""
-    from tickets import conf
-
     year = now.astimezone(conf.time_zone()).year
     TicketSequence.objects.get_or_create(year=year)
     counter = TicketSequence.objects.select_for_update().get(year=year)
@@ -89,6 +89,7 @@ def ticket_create(
     description: str = "",
     lock_reference: str = "",
     contact: str = "",
+    receipt_channel: str = Channel.EMAIL,
     not_maintenance: bool = False,
     language: str = "",
     ip: str | None = None,
@@ -97,7 +98,12 @@ def ticket_create(
 ) -> Filed:
     """File an unlock request. The same work happens whether or not the account exists; an
     unknown account is flagged for agents only. Submitting the same form (``nonce``) again
-    returns the request the first submission created, never a second one."""
+    returns the request the first submission created, never a second one.
+
+    Past the account's own limit (``TICKETS_RATE_ACCOUNT``, counted on the account whatever
+    spelling named it, and on the canonical text for an unknown name) the request is still filed
+    and answered as usual, flagged ``over_account_limit`` (audited ``ticket.account_limited``):
+    nobody is messaged about it. Only its flag differs, and only agents see it."""
     token = status_token_for(nonce)
     hashed = token_hash(token)
     existing = Ticket.objects.filter(token_hash=hashed).first()
@@ -113,6 +119,7 @@ def ticket_create(
                 description=description,
                 lock_reference=lock_reference,
                 contact=contact,
+                receipt_channel=receipt_channel,
                 not_maintenance=not_maintenance,
                 language=language,
                 ip=ip,
@@ -128,6 +135,14 @@ def ticket_create(
     return Filed(ticket, token, True)
 
 
+def account_limit_key(*, user: User | None, typed: str) -> str:
+    """What the account's own limit counts on: the account when the text names one, else the
+    canonical form of the text (``accounts.identifiers``), as the visible limit does."""
+    if user is not None:
+        return f"account:{user.pk}"
+    return f"name:{identifier_canonical(typed)}"
+
+
 def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
     from signin.selectors import lock_status
 
@@ -135,6 +150,14 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
     typed = normalize_identifier(username)[:150]
     user = user_find_by_identifier(identifier=typed)
     lock = lock_status(username=typed)
+    # Counted for every request, known name or not, so the work is the same either way.
+    over_limit = bool(
+        ratelimit.hit(
+            "ticket_account",
+            account_limit_key(user=user, typed=typed),
+            conf.get("TICKETS_RATE_ACCOUNT"),
+        )
+    )
     tried = [t for t in Tried.values if t in set(fields["tried"])]
     ticket = Ticket(
         reference=reference_next(now=now),
@@ -148,6 +171,8 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
         locked_when_filed=lock.locked,
         contact_given=fields["contact"][:254],
         contact_match=contact_match(user, fields["contact"]),
+        receipt_channel=fields["receipt_channel"] or Channel.EMAIL,
+        over_account_limit=over_limit,
         problem_since=fields["problem_since"],
         tried=tried,
         description=fields["description"],
@@ -172,8 +197,11 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
             "account_unknown": ticket.account_unknown,
             "locked_when_filed": bool(lock.locked),
             "contact_matches": ticket.contact_match or "none",
+            "receipt": ticket.receipt_channel,
         },
     )
+    if over_limit:
+        c.audit("account_limited", ticket, request=request, data={"limit": "TICKETS_RATE_ACCOUNT"})
     # Identical for known and unknown accounts: the task decides whether anyone is told. A broker
     # that is down at commit is logged; ``tickets_received_catch_up`` sends the notice later.
     task_enqueue_on_commit(ticket_notify_received_task, ticket.pk)
