@@ -1,10 +1,11 @@
 """Unlock requests and their timelines.
 
 A ticket is reached by the employee only through its status link
-``/tickets/status/<token>/``. The token is 256 bits of randomness (HMAC of a one-time form nonce,
-so a double-clicked submission derives the same token and finds the same ticket); only its SHA-256
-hash is stored (``token_hash``), so a copy of the database opens no status page. Agents never see
-the token.
+``/tickets/status/<token>/``, which moves the token into the browser's session at its first visit
+and redirects to ``/tickets/status/``. The token is 256 bits of randomness (HMAC of a one-time form
+nonce, so a double-clicked submission derives the same token and finds the same ticket); only its
+SHA-256 hash is stored (``token_hash``), so a copy of the database opens no status page. Agents
+never see the token.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from tickets import conf, sla
 from tickets.models import CLOSED_STATUSES, OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+TOKEN_HASH_SHAPE = re.compile(r"^[0-9a-f]{64}$")
 
 
 # --- The employee's status page ---------------------------------------------------------------
@@ -24,6 +25,13 @@ def ticket_by_token(*, token: str) -> Ticket | None:
     if not isinstance(token, str) or not TOKEN_SHAPE.match(token):
         return None
     return Ticket.objects.filter(token_hash=token_hash(token)).first()
+
+
+def ticket_by_token_hash(*, hashed: str) -> Ticket | None:
+    """The request whose token hashes to ``hashed`` (what a browser's session keeps), or None."""
+    if not isinstance(hashed, str) or not TOKEN_HASH_SHAPE.match(hashed):
+        return None
+    return Ticket.objects.filter(token_hash=hashed).first()
 
 
 def ticket_public_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:

@@ -1,7 +1,11 @@
 """The employee's pages: file an unlock request, follow it on its private status page.
 
 Views stay thin: they rate-limit, validate and hand off to ``tickets.services``. Every answer to a
-submission is the same whether or not the account exists: a reference and a status link.
+submission is the same whether or not the account exists: a reference and a status page.
+
+The status link (``/tickets/status/<token>/``) is what people keep; opening it moves the token
+into the session and redirects to ``/tickets/status/``, as the reset link does, so the token sits
+in at most one request line (an access log's) and never in a Location header or a Referer.
 """
 
 from __future__ import annotations
@@ -27,18 +31,39 @@ from portal.net import client_ip, user_agent
 from tickets import conf
 from tickets.errors import TicketClosed
 from tickets.forms import ReplyForm, UnlockRequestForm
-from tickets.selectors import ticket_by_token, ticket_expected_wait, ticket_public_events
-from tickets.services import form_nonce_new, status_token_for, ticket_create, ticket_reply
+from tickets.selectors import (
+    ticket_by_token,
+    ticket_by_token_hash,
+    ticket_expected_wait,
+    ticket_public_events,
+)
+from tickets.services import (
+    form_nonce_new,
+    status_token_for,
+    ticket_create,
+    ticket_reply,
+    token_hash,
+)
 
 logger = logging.getLogger("tickets")
 
 SESSION_NONCES = "tickets_form_nonces"  # nonces of forms shown to this browser
 SESSION_USED = "tickets_used_nonces"  # nonces already turned into a request
+# The status link's token moves here (as its hash) at the first visit, so it leaves the URL.
+SESSION_STATUS = "tickets_status"
+# {"reference", "token"} of the request just filed: its private link is shown once, to copy.
 SESSION_JUST_FILED = "tickets_just_filed"
 KEEP_NONCES = 10
 ENCODING_REFUSED = gettext_lazy(
     "The form arrived in a text encoding we cannot read. Please type it again."
 )
+
+
+def _follow(request: HttpRequest, token: str) -> HttpResponse:
+    """From now on this browser's ``/tickets/status/`` shows the request ``token`` opens: the
+    token leaves the URL, so it is in at most the one request that brought it."""
+    request.session[SESSION_STATUS] = token_hash(token)
+    return _private(redirect("tickets:status_page"))
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -156,7 +181,7 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
     if form.is_spam:
         # A bot filled the hidden field: it gets a normal-looking answer, nothing is filed.
         audit_record(event="ticket.spam_blocked", request=request, data={"field": "website"})
-        return redirect("tickets:status", token=status_token_for(form_nonce_new()))
+        return _follow(request, status_token_for(form_nonce_new()))
     if not valid:
         return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
     data = form.cleaned_data
@@ -207,23 +232,53 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
     )
     _nonce_use(request, nonce)
     if filed.created:
-        request.session[SESSION_JUST_FILED] = filed.ticket.reference
+        request.session[SESSION_JUST_FILED] = {
+            "reference": filed.ticket.reference,
+            "token": filed.token,
+        }
     else:
         messages.info(request, _("You already sent this request. Here is its status."))
-    return redirect("tickets:status", token=filed.token)
+    return _follow(request, filed.token)
+
+
+def _invalid(request: HttpRequest, *, count: bool) -> HttpResponse:
+    """The one answer for a link that opens nothing; ``count``: a guess at a token."""
+    wait = 0
+    if count:
+        wait = ratelimit.hit(
+            "status_miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS")
+        )
+    code = HTTPStatus.TOO_MANY_REQUESTS if wait else HTTPStatus.NOT_FOUND
+    response = render(request, "tickets/status_invalid.html", status=code)
+    return _private(_limited(response, wait) if wait else response)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def status(request: HttpRequest, token: str) -> HttpResponse:
+    """The private link (``/tickets/status/<token>/``): its token moves into the session and the
+    browser goes on to ``/tickets/status/``. A reply posted here (a page opened before) still
+    lands, and its redirect carries no token either."""
     ticket = ticket_by_token(token=token)
     if ticket is None:
-        wait = ratelimit.hit(
-            "status_miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS")
-        )
-        code = HTTPStatus.TOO_MANY_REQUESTS if wait else HTTPStatus.NOT_FOUND
-        response = render(request, "tickets/status_invalid.html", status=code)
-        return _private(_limited(response, wait) if wait else response)
+        return _invalid(request, count=True)
+    if request.method == "GET":
+        return _follow(request, token)
+    request.session[SESSION_STATUS] = ticket.token_hash
+    return _status_page(request, ticket)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_page(request: HttpRequest) -> HttpResponse:
+    """The request whose link this browser opened last, shown without the token in the URL."""
+    ticket = ticket_by_token_hash(hashed=request.session.get(SESSION_STATUS, ""))
+    if ticket is None:
+        return _invalid(request, count=False)
+    return _status_page(request, ticket)
+
+
+def _status_page(request: HttpRequest, ticket) -> HttpResponse:
     reply_form = ReplyForm()
     code = HTTPStatus.OK
     if request.method == "POST" and not _body_is_utf8(request):
@@ -232,15 +287,21 @@ def status(request: HttpRequest, token: str) -> HttpResponse:
     elif request.method == "POST":
         reply_form, code = _reply(request, ticket)
         if code == HTTPStatus.FOUND:
-            return _private(redirect(reverse("tickets:status", args=[token]) + "#timeline"))
-    just_filed = request.session.pop(SESSION_JUST_FILED, None) == ticket.reference
+            return _private(redirect(reverse("tickets:status_page") + "#timeline"))
+    filed = request.session.pop(SESSION_JUST_FILED, None)
+    just_filed = isinstance(filed, dict) and filed.get("reference") == ticket.reference
     context = {
         "ticket": ticket,
         "events": ticket_public_events(ticket=ticket),
         "wait": ticket_expected_wait(ticket=ticket),
         "reply_form": reply_form,
         "just_filed": just_filed,
-        "status_url": settings.PORTAL_BASE_URL.rstrip("/") + request.path,
+        # Shown once, in a field to copy (never as a link): the way back from another browser.
+        "status_url": (
+            settings.PORTAL_BASE_URL.rstrip("/") + reverse("tickets:status", args=[filed["token"]])
+            if just_filed
+            else ""
+        ),
     }
     response = render(request, "tickets/status.html", context, status=code)
     return _private(_unlogged_path(response, ticket))
