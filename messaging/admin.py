@@ -117,10 +117,10 @@ class OutboxMessageAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj: OutboxMessage):
-        colours = {"sent": "#15803d", "failed": "#b91c1c", "expired": "#6b7280"}
+        # Colours in static/portal/admin.css (the Content-Security-Policy allows no inline style).
         return format_html(
-            '<span style="color:{}">{}</span>',
-            colours.get(obj.status, "#1d4ed8"),
+            '<span class="outbox-status outbox-status-{}">{}</span>',
+            obj.status,
             obj.get_status_display(),
         )
 
@@ -141,7 +141,7 @@ class OutboxMessageAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
         if obj.secret:
             # Agents never see a code (ASVS V6.4.6); the demo inbox shows it in debug only.
             return _("(hidden: holds a code or link)")
-        return format_html('<pre style="white-space:pre-wrap">{}</pre>', obj.body_text)
+        return format_html('<pre class="outbox-body">{}</pre>', obj.body_text)
 
     @admin.action(description=_("Retry now"), permissions=["retry"])
     def retry_now(self, request, queryset):
