@@ -54,6 +54,7 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
                 ip=client_ip(request),
                 browser=browsers.known_browser_id(request, identity.user),
                 door=door_of(request),
+                typed=True,
                 on_refused=lambda refusal: refusal_record(request=request, refusal=refusal),
             )
         except Refused as refused:

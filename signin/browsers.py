@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from accounts.models import normalize_identifier
+from accounts.identifiers import identifier_canonical
 from portal.keys import signing_keys
 from signin import conf
 
@@ -63,8 +63,9 @@ def _digest(browser_id: str, user, *, secret: str | None = None) -> str:
     return salted_hmac(SALT, f"{browser_id}:{user.pk}", secret=secret).hexdigest()[:20]
 
 
-def _typed_digest(browser_id: str, typed: str, *, secret: str | None = None) -> str:
-    value = f"{browser_id}:typed:{normalize_identifier(typed)}"
+def _typed_digest(browser_id: str, typed_key: str, *, secret: str | None = None) -> str:
+    """``typed_key``: what was typed, canonical (``accounts.identifiers``)."""
+    value = f"{browser_id}:typed:{typed_key}"
     return salted_hmac(SALT, value, secret=secret).hexdigest()[:20]
 
 
@@ -84,12 +85,14 @@ def cookie_present(request: HttpRequest | None) -> bool:
 
 
 def typed_known(request: HttpRequest | None, typed: str) -> bool:
-    """Whether this browser signed in by typing ``typed`` (case and spaces aside) within
-    ``SIGNIN_KNOWN_BROWSER_DAYS``: most likely it is known to the account that text names."""
+    """Whether this browser signed in by typing ``typed`` (in any spelling of it: case, width,
+    spaces, phone format) within ``SIGNIN_KNOWN_BROWSER_DAYS``: most likely it is known to the
+    account that text names."""
     data = _read(request)
-    if not data or not normalize_identifier(typed):
+    typed_key = identifier_canonical(typed) if data else ""
+    if not typed_key:
         return False
-    day = _latest_day(data.get("t"), _typed_digest, data["b"], typed)
+    day = _latest_day(data.get("t"), _typed_digest, data["b"], typed_key)
     return day is not None and day >= _today() - _max_age_days()
 
 
@@ -114,8 +117,9 @@ def cookie_value_after_signin(request: HttpRequest, user, typed: str = "") -> st
     accounts = _recent(data.get("a") if data else None)
     accounts[_digest(browser_id, user)] = _today()
     names = _recent(data.get("t") if data else None)
-    if normalize_identifier(typed):
-        names[_typed_digest(browser_id, typed)] = _today()
+    typed_key = identifier_canonical(typed)
+    if typed_key:
+        names[_typed_digest(browser_id, typed_key)] = _today()
     return signing.dumps({"b": browser_id, "a": accounts, "t": names}, salt=SALT, compress=True)
 
 

@@ -12,6 +12,9 @@ So concurrent wrong passwords for one account are serialised on its counter row:
 slack is 0). Attempts that arrive while the last allowed ones are still being checked are refused
 as plain failures (no lock exists yet: the last one may still be right). An attempt whose process
 dies between counting and finishing stays counted as a failure, which errs on the safe side.
+
+A password's failure is also counted on what was typed (``signin.typed_counter``): the page's
+warning reads that, never the account's counter.
 """
 
 from __future__ import annotations
@@ -25,11 +28,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.models import normalize_identifier
 from signin import conf, iplimit
 from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.models import FailureCounter, Lock, Scope
+from signin.typed_counter import typed_count
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_SOURCES = 20
@@ -48,14 +51,23 @@ class Attempt:
     started_at: datetime
     door: str = "site"
     locks: list[Lock] = field(default_factory=list)  # locks this attempt started
+    typed_key: str = ""  # counted on what was typed when it fails ("": a code, a known browser)
+    typed_number: int = 0  # its place in the failures typed as ``typed_key`` (once it failed)
 
     @property
     def scope(self) -> str:
         return Scope.BROWSER if self.browser else Scope.ACCOUNT
 
     @property
+    def shown_number(self) -> int:
+        """The failure count the page may show: for a password typed in a browser the account
+        does not know, the failures typed as that text (the same for a real and an unknown name,
+        ``signin.typed_counter``), never the account's, which every spelling feeds."""
+        return self.typed_number if self.typed_key else self.number
+
+    @property
     def attempts_left(self) -> int:
-        return max(conf.failure_limit() - self.number, 0)
+        return max(conf.failure_limit() - self.shown_number, 0)
 
 
 @dataclass(frozen=True)
@@ -111,10 +123,13 @@ def attempt_begin(
     ip: str | None,
     browser: str = "",
     door: str = "site",
+    typed: bool = False,
     on_refused: Callable[[Refusal], None] | None = None,
 ) -> Attempt:
     """Count one attempt before its check runs, or raise ``Refused`` (nothing is counted then;
-    ``on_refused`` runs first, inside the same transaction, to record the refusal).
+    ``on_refused`` runs first, inside the same transaction, to record the refusal). ``typed``: a
+    password typed at a sign-in door, whose failure also counts on what was typed (the page's
+    warning).
 
     The IP is counted first (and given back when the account refuses); a refused IP still lets
     the account's lock, if any, be the reason given. A known browser (``browser``) is counted on
@@ -160,6 +175,7 @@ def attempt_begin(
         number=number,
         started_at=now,
         door=door,
+        typed_key=identity.typed_key if typed and not browser else "",
     )
 
 
@@ -218,6 +234,8 @@ def attempt_fail(*, attempt: Attempt) -> list[Lock]:
     """The check failed. Start the account's (or browser's) lock when this was the limit-th
     failure, and the IP's block when the IP reached its limit. Returns the locks started."""
     now = timezone.now()
+    if attempt.typed_key:
+        attempt.typed_number = typed_count(typed_key=attempt.typed_key, now=now)
     if attempt.browser and iplimit.counted(attempt.ip):
         ip_count = iplimit.count(attempt.ip, stop_at_limit=False)
         attempt.ip_number, attempt.ip_bucket = ip_count.number, ip_count.bucket
@@ -334,7 +352,7 @@ def _lock_start(row: FailureCounter, *, attempt: Attempt, now: datetime) -> Lock
         scope=row.scope,
         key=row.key,
         username=attempt.identity.typed,
-        typed_key=normalize_identifier(attempt.identity.typed),
+        typed_key=attempt.identity.typed_key,
         user=attempt.identity.user,
         browser=row.browser,
         locked_at=now,

@@ -21,6 +21,11 @@ class Scope(models.TextChoices):
     IP = "ip", _("IP address")
 
 
+# A counter of the failures typed as one text (``signin.typed_counter``): it never locks, only the
+# page's "attempts left" reads it.
+TYPED = "typed"
+
+
 class UnlockHow(models.TextChoices):
     EXPIRED = "expired", _("ran out")
     MANUAL = "manual", _("unlocked by an agent")
@@ -87,9 +92,12 @@ class Lock(models.Model):
 
 class FailureCounter(models.Model):
     """Consecutive failures of one account (unknown browsers), one known browser of an account,
-    or one client IP. Rows are updated under ``select_for_update``; see ``signin.lockout``."""
+    one client IP, or one typed text (``TYPED``, for the warning only). Rows are updated under
+    ``select_for_update`` or by one conditional statement; see ``signin.lockout``."""
 
-    scope = models.CharField(max_length=8, choices=Scope.choices)
+    scope = models.CharField(
+        max_length=8, choices=[*Scope.choices, (TYPED, _("what was typed (warning only)"))]
+    )
     key = models.CharField(max_length=255)
     browser = models.CharField(max_length=32, blank=True, default="")
     failures = models.PositiveIntegerField(default=0)

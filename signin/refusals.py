@@ -4,8 +4,10 @@ Most attempts while an account is locked come from whoever locked it, typing the
 They are refused from the lock's own row: an account lock is found by its counter key (the
 account's, or for a name without an account, the name's) or by the text typed when it started
 (``Lock.typed_key``), so an email address or phone number that locked an account is refused the
-same way, at the same cost, as a name that has no account behind it. On PostgreSQL the lock is
-read and the refusal audited in one statement (one round trip, no row lock); elsewhere in two.
+same way, at the same cost, as a name that has no account behind it. What was typed is compared
+in its canonical form (``accounts.identifiers.identifier_canonical``), so every spelling of the
+text that started a lock is refused by it. On PostgreSQL the lock is read and the refusal audited
+in one statement (one round trip, no row lock); elsewhere in two.
 
 A browser the account knows is never refused here: it has its own counter, which the ordinary
 path (``signin.lockout.attempt_begin``) reads. A browser that signed in by this name before
@@ -24,7 +26,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 
-from accounts.models import normalize_identifier
+from accounts.identifiers import identifier_canonical
 from audit.models import AuditEvent
 from audit.services import audit_build
 from signin import browsers
@@ -44,7 +46,7 @@ def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
     path decides."""
     if browsers.typed_known(request, typed):
         return None  # signed in from here by this name: its counter decides
-    name = normalize_identifier(typed)
+    name = identifier_canonical(typed)
     if not name:
         return None
     if connection.vendor == "postgresql" and not browsers.cookie_present(request):
@@ -54,15 +56,15 @@ def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
         return None
     if lock.user_id and browsers.known_browser_id(request, _account_of(lock)):
         return None
-    refusal = _refusal(request, lock=lock, typed=typed)
+    refusal = _refusal(request, lock=lock, typed=typed, name=name)
     with bookkeeping(alone=True):  # one INSERT, one round trip
         refusal_record(request=request, refusal=refusal)
     return refusal
 
 
 def lock_active_for_name(*, name: str) -> Lock | None:
-    """The account lock in force for a normalised name (its key, or what was typed when it
-    started), or None."""
+    """The account lock in force for a name in canonical form (its key, or what was typed when
+    it started), or None."""
     return (
         locks_active()
         .filter(Q(key=name) | Q(typed_key=name), scope=Scope.ACCOUNT)
@@ -98,7 +100,7 @@ def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal |
     lock = Lock(scope=Scope.ACCOUNT, **values)
     lock._state.adding, lock._state.db = False, connection.alias
     request.signin_refusal_recorded = True
-    return _refusal(request, lock=lock, typed=typed)
+    return _refusal(request, lock=lock, typed=typed, name=name)
 
 
 def _account_of(lock: Lock):
@@ -106,8 +108,8 @@ def _account_of(lock: Lock):
     return get_user_model()(pk=lock.user_id) if lock.user_id else None
 
 
-def _refusal(request: HttpRequest, *, lock: Lock, typed: str) -> Refusal:
-    identity = Identity(key=lock.key, typed=typed, user=_account_of(lock))
+def _refusal(request: HttpRequest, *, lock: Lock, typed: str, name: str) -> Refusal:
+    identity = Identity(key=lock.key, typed=typed, user=_account_of(lock), typed_key=name)
     request.signin_identity = identity
     return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)
 

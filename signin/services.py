@@ -38,6 +38,7 @@ from signin.lockout import (
 from signin.models import FailureCounter, Lock, Scope, UnlockHow
 from signin.selectors import locks_active
 from signin.signals import account_locked, account_unlocked
+from signin.typed_counter import typed_counts_end, typed_keys_of
 
 log = logging.getLogger(__name__)
 
@@ -335,6 +336,10 @@ def lock_clear(
         row.lock = None
         row.save()
     locks = list(active.select_for_update(of=("self",)).filter(key__in=keys).select_related("user"))
+    typed_keys = {identity.typed_key, *(lock.typed_key for lock in locks)}
+    typed_counts_end(
+        typed_keys=typed_keys | (typed_keys_of(identity.user) if identity.user else set())
+    )
     Lock.objects.filter(pk__in=[lock.pk for lock in locks]).update(
         ended_at=now, ended_how=how, ended_by=actor if getattr(actor, "pk", None) else None
     )

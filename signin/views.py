@@ -78,10 +78,12 @@ def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse
 
 
 def _failure_message(request: HttpRequest, message: str | None = None) -> str:
-    """The failure, and from the SIGNIN_WARN_FROM_FAILURE-th on, what comes next."""
+    """The failure, and from the SIGNIN_WARN_FROM_FAILURE-th on, what comes next (counted as
+    ``Attempt.shown_number`` says: for a password, the failures typed as the same text, which
+    tells an outsider nothing about which names and addresses belong to one account)."""
     message = message or _("The username or password is not right.")
     attempt = getattr(request, "signin_attempt", None)
-    if attempt is None or attempt.number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
+    if attempt is None or attempt.shown_number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
         return message
     left = attempt.attempts_left
     warning = ngettext(

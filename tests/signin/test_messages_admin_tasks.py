@@ -198,14 +198,15 @@ def test_cleanup_removes_records_older_than_the_retention(user, clock, settings)
     fail(browser(REMOTE_ADDR="10.2.2.2"), "zhang.wei", 1)
     counts = signin_cleanup()
     assert counts["attempts"] == 0 and AccessAttempt.objects.count() == 3
-    # A counter idle for longer than any lock or doubling window goes (li.si.unknown's).
-    assert counts["counters"] == 1 and FailureCounter.objects.count() == 1
+    # A counter idle for longer than any lock or doubling window goes (li.si.unknown's, and the
+    # count of what was typed as it, signin.typed_counter).
+    assert counts["counters"] == 2 and FailureCounter.objects.count() == 2
     clock.advance(days=60)
     counts = signin_cleanup()
     assert counts["attempts"] == 2 and counts["locks"] == 1
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["10.2.2.2"]
     assert not Lock.objects.exists()
-    assert counts["counters"] == 1 and not FailureCounter.objects.exists()
+    assert counts["counters"] == 2 and not FailureCounter.objects.exists()
     clock.advance(days=31)
     assert signin_cleanup()["attempts"] == 1
 
