@@ -14,3 +14,8 @@ class SigninConfig(AppConfig):
         # its own. A login() without checked credentials (a test's force_login) is no sign-in
         # and leaves it alone.
         user_logged_in.disconnect(dispatch_uid="update_last_login")
+        # The hash a name without an account is checked against, made now rather than by the
+        # first such attempt, which would answer one hash later than a real account's.
+        from signin.identity import throwaway_hash
+
+        throwaway_hash()

@@ -3,9 +3,10 @@ of Django's model backend, so every door that calls ``authenticate()`` (the site
 ``/admin/login/``, any later wrapper around the admin) shares the same counters.
 
 Per attempt: resolve the account (username, email or phone), count the attempt before any hashing
-(refused at once when locked), then hash exactly once: the account's password when it can sign in
-at all, otherwise a throw-away value with the default (production) hasher, so an unknown, inactive
-or password-less account costs the same as a real one.
+(refused at once when locked), then check the password exactly once: against the account's hash
+when it has a usable one, otherwise against a stand-in account built the same way with a
+throw-away hash by the default hasher (``signin.identity.account_stand_in``), so an unknown or
+password-less account does the same work as a real one (one account object, one verify).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from __future__ import annotations
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied, AxesBackendRequestParameterRequired
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.hashers import make_password
 
 from portal.net import client_ip
 from signin import browsers
-from signin.identity import MAX_IDENTIFIER_LENGTH, identity_resolve, typed_clean
+from signin.identity import (
+    MAX_IDENTIFIER_LENGTH,
+    account_stand_in,
+    identity_resolve,
+    typed_clean,
+)
 from signin.lockout import Refusal, Refused, attempt_begin
 from signin.refusals import quick_refusal
 from signin.services import door_of, refusal_record
@@ -48,11 +53,13 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         if not identity.key:
             request.signin_reason = "bad_input"
             return None
+        user = identity.user
+        account = user if user is not None else account_stand_in()
         try:
             attempt = attempt_begin(
                 identity=identity,
                 ip=client_ip(request),
-                browser=browsers.known_browser_id(request, identity.user),
+                browser=browsers.known_browser_id(request, account),
                 door=door_of(request),
                 typed=True,
                 on_refused=lambda refusal: refusal_record(request=request, refusal=refusal),
@@ -60,12 +67,12 @@ class LockoutBackend(AxesStandaloneBackend, ModelBackend):
         except Refused as refused:
             return self._refused(request, refused.refusal)
         request.signin_attempt = attempt
-        user = identity.user
-        if user is None or not user.has_usable_password():
-            make_password(password)  # one hash, like a real account's
+        usable = account.has_usable_password()
+        right = (account if usable else account_stand_in()).check_password(password)
+        if user is None or not usable:
             request.signin_reason = "unknown_account" if user is None else "no_password"
             return None
-        if not user.check_password(password):
+        if not right:
             request.signin_reason = "bad_password"
             return None
         if not self.user_can_authenticate(user):

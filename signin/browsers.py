@@ -97,14 +97,16 @@ def typed_known(request: HttpRequest | None, typed: str) -> bool:
 
 
 def known_browser_id(request: HttpRequest | None, user) -> str:
-    """This browser's ID when it is known to ``user``; "" otherwise (and for unknown users)."""
-    if user is None or getattr(user, "pk", None) is None:
+    """This browser's ID when it is known to ``user``; "" otherwise. An account without an id
+    (one built to stand in for a name without an account) is looked for all the same, so a
+    browser holding a cookie costs the same whether the name has an account."""
+    if user is None:
         return ""
     data = _read(request)
     if not data:
         return ""
     day = _latest_day(data["a"], _digest, data["b"], user)
-    if day is None or day < _today() - _max_age_days():
+    if user.pk is None or day is None or day < _today() - _max_age_days():
         return ""
     return data["b"]
 

@@ -13,6 +13,8 @@ slack is 0). Attempts that arrive while the last allowed ones are still being ch
 as plain failures (no lock exists yet: the last one may still be right). An attempt whose process
 dies between counting and finishing stays counted as a failure, which errs on the safe side.
 
+An attempt refused unchecked (locked, or the limit's last attempts in flight) is counted against
+the client IP like a failure: an IP that keeps hammering a locked name reaches the IP's block.
 A password's failure is also counted on what was typed (``signin.typed_counter``): the page's
 warning reads that, never the account's counter.
 """
@@ -73,11 +75,13 @@ class Attempt:
 @dataclass(frozen=True)
 class Refusal:
     """Why an attempt was refused before any hashing. ``lock`` is None when the account's last
-    allowed attempts are still being checked by concurrent requests (no lock exists yet)."""
+    allowed attempts are still being checked by concurrent requests (no lock exists yet).
+    ``ip_block``: the client IP's block, when counting this refusal on the IP started it."""
 
     identity: Identity
     scope: str
     lock: Lock | None
+    ip_block: Lock | None = None
 
     @property
     def reference(self) -> str | None:
@@ -126,16 +130,16 @@ def attempt_begin(
     typed: bool = False,
     on_refused: Callable[[Refusal], None] | None = None,
 ) -> Attempt:
-    """Count one attempt before its check runs, or raise ``Refused`` (nothing is counted then;
-    ``on_refused`` runs first, inside the same transaction, to record the refusal). ``typed``: a
-    password typed at a sign-in door, whose failure also counts on what was typed (the page's
-    warning).
+    """Count one attempt before its check runs, or raise ``Refused`` (then it is counted only
+    against the IP, as a failure; ``on_refused`` runs first, inside the same transaction, to
+    record the refusal). ``typed``: a password typed at a sign-in door, whose failure also counts
+    on what was typed (the page's warning).
 
-    The IP is counted first (and given back when the account refuses); a refused IP still lets
-    the account's lock, if any, be the reason given. A known browser (``browser``) is counted on
-    its own counter and is not stopped by the IP block; the IP counts its failures when they
-    happen. An attempt on a locked account is refused after one row read, with the refusal's
-    record (most never get here: ``signin.refusals`` refuses them before the account is looked up).
+    The IP is counted first; a refused IP still lets the account's lock, if any, be the reason
+    given. A known browser (``browser``) is counted on its own counter and is not stopped by the
+    IP block; the IP counts its failures (and refusals) when they happen. An attempt on a locked
+    account is refused after one row read, with the refusal's record (most never get here:
+    ``signin.refusals`` refuses them before the account is looked up).
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
@@ -152,7 +156,9 @@ def attempt_begin(
             if _roll(row, now):
                 row.save(update_fields=ROLL_FIELDS)
             if row.locked_until or row.failures >= conf.failure_limit():
-                refusal = Refusal(identity=identity, scope=scope, lock=row.lock)
+                counted = None if browser else ip_count
+                ip_block = refusal_ip_count(ip=ip, counted=counted, now=now)
+                refusal = Refusal(identity=identity, scope=scope, lock=row.lock, ip_block=ip_block)
             elif ip_count.refused:
                 lock = _lock_by_reference(ip_count.reference)
                 refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
@@ -163,8 +169,6 @@ def attempt_begin(
                 _count(row, now)
                 number = row.failures
     if refusal is not None:
-        if ip_count.number:
-            iplimit.give_back(ip, ip_count.bucket)
         raise Refused(refusal)
     return Attempt(
         identity=identity,
@@ -177,6 +181,22 @@ def attempt_begin(
         door=door,
         typed_key=identity.typed_key if typed and not browser else "",
     )
+
+
+def refusal_ip_count(
+    *, ip: str | None, counted: iplimit.IpCount | None = None, now: datetime | None = None
+) -> Lock | None:
+    """An attempt refused unchecked counts against the client IP as a failure: ``counted``, the
+    count made in advance, is kept; without one (a known browser; an attempt refused before the
+    account was looked up, ``signin.refusals``) it is counted now. Returns the IP's block when
+    this count started it."""
+    if counted is None:
+        if not iplimit.counted(ip):
+            return None
+        counted = iplimit.count(ip, stop_at_limit=False)
+    if counted.number < conf.ip_failure_limit():
+        return None
+    return _ip_block_start(ip=ip, now=now or timezone.now())
 
 
 COUNT_SQL = """

@@ -7,7 +7,9 @@ account's, or for a name without an account, the name's) or by the text typed wh
 same way, at the same cost, as a name that has no account behind it. What was typed is compared
 in its canonical form (``accounts.identifiers.identifier_canonical``), so every spelling of the
 text that started a lock is refused by it. On PostgreSQL the lock is read and the refusal audited
-in one statement (one round trip, no row lock); elsewhere in two.
+in one statement (one round trip, no row lock); elsewhere in two. The refusal then counts against
+the client IP as a failure (one cache call), so an IP hammering a locked name reaches its block.
+The same objects are built whether the lock has an account behind it or not.
 
 A browser the account knows is never refused here: it has its own counter, which the ordinary
 path (``signin.lockout.attempt_begin``) reads. A browser that signed in by this name before
@@ -35,28 +37,37 @@ from signin.identity import Identity
 from signin.lockout import Refusal
 from signin.models import Lock, Scope
 from signin.selectors import locks_active
-from signin.services import door_of, refusal_record
+from signin.services import door_of, refusal_ip_record, refusal_record
 
 LOCK_FIELDS = ("id", "reference", "key", "username", "user_id", "locked_at", "locked_until")
 LOCK_FIELDS += ("minutes", "failures")
 
 
 def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
-    """The refusal (recorded) of an attempt on an account locked now, or None: the ordinary
-    path decides."""
+    """The refusal (recorded, and counted against the client IP) of an attempt on an account
+    locked now, or None: the ordinary path decides."""
     if browsers.typed_known(request, typed):
         return None  # signed in from here by this name: its counter decides
     name = identifier_canonical(typed)
     if not name:
         return None
     if connection.vendor == "postgresql" and not browsers.cookie_present(request):
-        return _refuse_at_once(request, typed=typed, name=name)
+        refusal = _refuse_at_once(request, typed=typed, name=name)
+    else:
+        refusal = _refuse_by_lock(request, typed=typed, name=name)
+    if refusal is not None:
+        refusal_ip_record(request=request)
+    return refusal
+
+
+def _refuse_by_lock(request: HttpRequest, *, typed: str, name: str) -> Refusal | None:
     lock = lock_active_for_name(name=name)
     if lock is None:
         return None
-    if lock.user_id and browsers.known_browser_id(request, _account_of(lock)):
+    account = _account_of(lock)
+    if browsers.known_browser_id(request, account):
         return None
-    refusal = _refusal(request, lock=lock, typed=typed, name=name)
+    refusal = _refusal(request, lock=lock, typed=typed, name=name, account=account)
     with bookkeeping(alone=True):  # one INSERT, one round trip
         refusal_record(request=request, refusal=refusal)
     return refusal
@@ -100,16 +111,18 @@ def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal |
     lock = Lock(scope=Scope.ACCOUNT, **values)
     lock._state.adding, lock._state.db = False, connection.alias
     request.signin_refusal_recorded = True
-    return _refusal(request, lock=lock, typed=typed, name=name)
+    return _refusal(request, lock=lock, typed=typed, name=name, account=_account_of(lock))
 
 
 def _account_of(lock: Lock):
-    """The lock's account as a reference (its id only), or None for a name without one."""
-    return get_user_model()(pk=lock.user_id) if lock.user_id else None
+    """The lock's account as a reference (its id only; no id for a name without an account,
+    built all the same, so both cost the same)."""
+    return get_user_model()(pk=lock.user_id)
 
 
-def _refusal(request: HttpRequest, *, lock: Lock, typed: str, name: str) -> Refusal:
-    identity = Identity(key=lock.key, typed=typed, user=_account_of(lock), typed_key=name)
+def _refusal(request: HttpRequest, *, lock: Lock, typed: str, name: str, account) -> Refusal:
+    user = account if account.pk is not None else None
+    identity = Identity(key=lock.key, typed=typed, user=user, typed_key=name)
     request.signin_identity = identity
     return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)
 

@@ -34,6 +34,7 @@ from signin.lockout import (
     attempt_release,
     counter_reset_statement,
     ip_failure_record,
+    refusal_ip_count,
 )
 from signin.models import FailureCounter, Lock, Scope, UnlockHow
 from signin.selectors import locks_active
@@ -105,8 +106,11 @@ def _refuse(request: HttpRequest, refusal: Refusal) -> None:
 
 
 def refusal_record(*, request: HttpRequest, refusal: Refusal) -> None:
-    """Audit an attempt refused unchecked (locked, or the limit's last attempts in flight)."""
+    """Audit an attempt refused unchecked (locked, or the limit's last attempts in flight), and
+    the IP's block when counting the refusal against the IP started it."""
     request.signin_refusal_recorded = True
+    if refusal.ip_block is not None:
+        _lock_started(request=request, lock=refusal.ip_block)
     identity = refusal.identity
     audit_record(
         event="signin.refused",
@@ -120,6 +124,20 @@ def refusal_record(*, request: HttpRequest, refusal: Refusal) -> None:
             "locked_until": refusal.locked_until.isoformat() if refusal.locked_until else "",
         },
     )
+
+
+def refusal_ip_record(*, request: HttpRequest) -> None:
+    """Count an attempt refused before its account was looked up (``signin.refusals``) against
+    the client IP, as a failure; at the IP's limit, block it (audited)."""
+    ip = client_ip(request)
+    if not iplimit.counted(ip):
+        return
+    counted = iplimit.count(ip, stop_at_limit=False)
+    if counted.number >= conf.ip_failure_limit():
+        with bookkeeping():
+            block = refusal_ip_count(ip=ip, counted=counted)
+            if block is not None:
+                _lock_started(request=request, lock=block)
 
 
 def _audit_attempt(

@@ -23,9 +23,19 @@ def en() -> Client:
     return browser()
 
 
+def hashers_set(settings, *hashers: str) -> None:
+    """Change the password hashers as a deployment would: the throw-away hash that names without
+    an account are checked against is made at once (at start-up there, ``signin.apps``), not by
+    the first such attempt."""
+    from signin.identity import throwaway_hash
+
+    settings.PASSWORD_HASHERS = list(hashers)
+    throwaway_hash()
+
+
 @pytest.fixture
 def counting_hasher(settings):
-    settings.PASSWORD_HASHERS = ["tests.signin.hashers.CountingHasher"]
+    hashers_set(settings, "tests.signin.hashers.CountingHasher")
     CountingHasher.calls = 0
     return CountingHasher
 

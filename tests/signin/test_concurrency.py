@@ -13,7 +13,7 @@ from signin.models import Lock
 from signin.selectors import lock_status
 from tests.concurrency import at_once
 from tests.factories import UserFactory
-from tests.signin.conftest import WRONG, browser, post_login
+from tests.signin.conftest import WRONG, browser, hashers_set, post_login
 from tests.signin.hashers import CountingHasher
 
 THREADS = 50
@@ -57,7 +57,7 @@ def _storm(username: str, *, ips: list[str]) -> list[int]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_wrong_passwords_lock_the_account_and_hash_at_most_the_limit(settings):
-    settings.PASSWORD_HASHERS = [f"{__name__}.ThreadSafeCountingHasher"]
+    hashers_set(settings, f"{__name__}.ThreadSafeCountingHasher")
     UserFactory(username="zhang.wei")
     CountingHasher.calls = 0
     statuses = _storm("zhang.wei", ips=[f"203.0.113.{n}" for n in range(1, 11)])
@@ -83,7 +83,7 @@ def test_fifty_concurrent_wrong_passwords_lock_the_account_and_hash_at_most_the_
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_attempts_from_one_ip_count_exactly(settings):
-    settings.PASSWORD_HASHERS = [f"{__name__}.ThreadSafeCountingHasher"]
+    hashers_set(settings, f"{__name__}.ThreadSafeCountingHasher")
     settings.LOCKOUT_IP_FAILURE_LIMIT = 20
     CountingHasher.calls = 0
     statuses = _storm_many_names()
