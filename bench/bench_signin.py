@@ -12,6 +12,11 @@ Prints, in one run:
   sign-in (what one core can serve when it is kept busy; a full request's sign-out is not
   counted), and the one-after-the-other rate of a single process, which also waits for
   PostgreSQL and Redis (and, for full requests, signs out each time);
+- whether an answer's timing tells a real account from an unknown name: an attempt while locked
+  (429) and a wrong password (200), full requests for each kind, interleaved; p50 of each, the
+  difference and a Mann-Whitney p-value, for the whole request, this process's CPU time beside
+  the hash and ``authenticate()`` alone (``BENCH_SIGNIN_GAP_N``: 1000 locked, a fifth as many
+  wrong passwords, which hash; at most 25 s for each kind);
 - sign-in p50 with 0, 100 000 and 1 000 000 stored attempts (axes' AccessAttempt rows,
   bulk-inserted) and its ratio to the empty table (target <= 1.2).
 
@@ -21,7 +26,9 @@ PostgreSQL when DATABASE_URL is set). ``BENCH_SIGNIN_SIZES=0,100000`` picks othe
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 import os
 import random
 import statistics
@@ -53,6 +60,8 @@ PASSWORD = "correct horse battery staple"
 SIZES = [int(s) for s in os.environ.get("BENCH_SIGNIN_SIZES", "0,100000,1000000").split(",")]
 N = int(os.environ.get("BENCH_SIGNIN_N", "80"))
 LOGIN = "/accounts/login/"
+GAP_N = int(os.environ.get("BENCH_SIGNIN_GAP_N", "1000"))
+GAP_SECONDS = 25  # at most, for each kind: fewer samples on a slow or busy machine
 
 
 def pct(values: list[float], p: float) -> float:
@@ -109,7 +118,7 @@ def signin_times(
     return times
 
 
-def _request(cookies: dict, username: str, password: str):
+def _request(cookies: dict, username: str, password: str, ip: str = "127.0.0.1"):
     from importlib import import_module
 
     from django.conf import settings
@@ -117,7 +126,8 @@ def _request(cookies: dict, username: str, password: str):
     from django.test import RequestFactory
     from django.urls import resolve
 
-    request = RequestFactory().post(LOGIN, {"username": username, "password": password})
+    data = {"username": username, "password": password}
+    request = RequestFactory().post(LOGIN, data, REMOTE_ADDR=ip)
     request.resolver_match = resolve(LOGIN)  # as the URL resolver leaves it on a real request
     request.COOKIES.update(cookies)
     request.session = import_module(settings.SESSION_ENGINE).SessionStore()
@@ -234,6 +244,122 @@ def locked_times(client: Client, username: str, n: int, *, lock: bool = True) ->
     return times
 
 
+def _addresses():
+    """A new client address for every request (198.18.0.0/15, the range for benchmarks): each
+    attempt is counted on its IP as usual, and no IP reaches its limit."""
+    for n in itertools.count(1):
+        yield f"198.{18 + (n >> 16) % 2}.{(n >> 8) & 255}.{n & 255}"
+
+
+def gap_times(names: dict[str, str], n: int, *, status: int, before: int = 0) -> dict:
+    """``n`` wrong-password requests for each name (fewer if ``GAP_SECONDS`` runs out),
+    interleaved (the order alternates each round), each kind from a browser of its own without
+    cookies; ``before`` untimed ones first. Returns, per measure and kind, the samples: the whole
+    request; this process's CPU time for it less the CPU time spent in the password hasher
+    (verify or encode), what our code does beside the hash, which neither other processes on the
+    machine nor the hash's own spread hide; and ``authenticate()`` alone (lockout gate, check,
+    the failure's records) on one more attempt, without the test client's own cost."""
+    from django.contrib.auth import authenticate, hashers
+
+    clients = {case: Client() for case in names}
+    addresses = _addresses()
+    in_hasher = [0.0]
+
+    def timed(original):
+        def call(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                in_hasher[0] += time.process_time() - started
+
+        return call
+
+    def post(case: str, expected: int | None = status) -> tuple[float, float, float]:
+        data = {"username": names[case], "password": "wrong password"}
+        in_hasher[0] = 0.0
+        cpu_started, started = time.process_time(), time.perf_counter()
+        response = clients[case].post(LOGIN, data, REMOTE_ADDR=next(addresses))
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        assert expected is None or response.status_code == expected, response.status_code
+        beside = cpu - in_hasher[0]
+        request = _request({}, names[case], "wrong password", ip=next(addresses))
+        started = time.perf_counter()
+        assert authenticate(request, **data) is None
+        return elapsed, beside, time.perf_counter() - started
+
+    originals = {name: getattr(hashers, name) for name in ("verify_password", "make_password")}
+    for name, original in originals.items():
+        setattr(hashers, name, timed(original))
+    measures = ("whole request", "CPU time beside the hash", "authenticate() alone")
+    samples: dict[str, dict[str, list[float]]] = {m: {c: [] for c in names} for m in measures}
+    try:
+        for case in names:
+            for _ in range(before):
+                post(case, None)
+        order, deadline = list(names), time.perf_counter() + GAP_SECONDS
+        for round_no in range(n):
+            if time.perf_counter() > deadline:
+                break
+            for case in order if round_no % 2 == 0 else order[::-1]:
+                for measure, value in zip(measures, post(case), strict=True):
+                    samples[measure][case].append(value)
+    finally:
+        for name, original in originals.items():
+            setattr(hashers, name, original)
+    return samples
+
+
+def mann_whitney_p(a: list[float], b: list[float]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test (normal approximation, tie-averaged
+    ranks): how likely samples this far apart are when both kinds take the same time."""
+    ranked = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
+    ranks_a, i = 0.0, 0
+    while i < len(ranked):
+        j = i
+        while j + 1 < len(ranked) and ranked[j + 1][0] == ranked[i][0]:
+            j += 1
+        rank = (i + j) / 2 + 1
+        ranks_a += rank * sum(1 for k in range(i, j + 1) if ranked[k][1] == 0)
+        i = j + 1
+    n_a, n_b = len(a), len(b)
+    u = ranks_a - n_a * (n_a + 1) / 2
+    sigma = math.sqrt(n_a * n_b * (n_a + n_b + 1) / 12)
+    return math.erfc(abs(u - n_a * n_b / 2) / sigma / math.sqrt(2))
+
+
+def gap_report() -> None:
+    """Real account against unknown name, full requests: an attempt while locked, a wrong
+    password. A new address per request, so the per-IP limit counts as usual but never blocks;
+    wrong passwords under a limit no run reaches, so every one is checked."""
+    from tests.factories import UserFactory
+
+    UserFactory(username="gap.locked", phone="+8613710000061", password=PASSWORD)
+    UserFactory(username="gap.wrong", phone="+8613710000062", password=PASSWORD)
+    kinds = (
+        ("attempt while locked (429)", GAP_N, 429, {}, ("gap.locked", "nobody.locked")),
+        (
+            "wrong password (200)",
+            max(GAP_N // 5, 20),
+            200,
+            {"LOCKOUT_FAILURE_LIMIT": 10**9},
+            ("gap.wrong", "nobody.wrong"),
+        ),
+    )
+    print("real account against unknown name (interleaved; p50, difference, Mann-Whitney p):")
+    for label, n, status, knobs, (real, unknown) in kinds:
+        with override_settings(**knobs):
+            samples = gap_times({"real": real, "unknown": unknown}, n, status=status, before=5)
+        print(f"  {label}, n={len(samples['whole request']['real'])} each:")
+        for measure, values in samples.items():
+            p50 = {case: pct(times, 50) * 1000 for case, times in values.items()}
+            p = mann_whitney_p(values["real"], values["unknown"])
+            print(
+                f"    {measure}: real {p50['real']:.3f} ms, unknown {p50['unknown']:.3f} ms, "
+                f"difference {p50['real'] - p50['unknown']:+.3f} ms (p = {p:.2g})"
+            )
+
+
 def fill_attempts(total: int, already: int) -> None:
     """Bulk-insert stored attempts: many usernames, IPs and browsers over the retention window."""
     from axes.models import AccessAttempt
@@ -338,6 +464,8 @@ def main() -> int:
                 f"attempt while locked, {label}: p50 {p50 * 1000:.2f} ms = {p50 / h_now:.3f} H "
                 f"(target <= 0.05 H)"
             )
+
+        gap_report()
 
         for label, measure in (
             ("sign-in logic", lambda cpu: auth_signin_times(cookies, "bench.user", 1, cpu)),
