@@ -28,6 +28,9 @@ DEFAULTS = {
     "CONTACT_PROMPT_SKIPS": 3,  # times a user without a verified contact may skip adding one
     "BACKUP_CODE_COUNT": 10,
     "TOTP_ISSUER": "Account Portal",
+    # Dotted name of ``f(*, user, limit) -> rows`` giving the page's "Unlock requests" section
+    # (the tickets app's reader: a higher layer, so named here, never imported).
+    "ACCOUNTS_UNLOCK_REQUESTS": "tickets.selectors.unlock_requests_for_user",
 }
 
 

@@ -144,9 +144,3 @@ def signins_recent_for_user(
         for row in rows
     ]
 
-
-def unlock_tickets_for_user(*, user: User, limit: int = 10) -> list:
-    """The user's unlock requests (tickets app), newest first."""
-    from tickets.models import Ticket
-
-    return list(Ticket.objects.filter(user=user).order_by("-pk")[:limit])

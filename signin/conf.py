@@ -42,6 +42,9 @@ DEFAULTS = {
     "SIGNIN_ASYNC_COMMIT": True,
     # Rows deleted per statement by the cleanup task.
     "SIGNIN_CLEANUP_BATCH": 5000,
+    # Dotted name of a view decorator around the sign-in door (a higher app's, so named here,
+    # never imported): the notices app's guard closes the door while a notice blocks sign-in.
+    "SIGNIN_DOOR_GUARD": "notices.guards.signin_maintenance_guard",
 }
 
 

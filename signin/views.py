@@ -24,8 +24,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from notices.guards import signin_maintenance_guard
 from signin import conf, flow
+from signin.door_guard import door_guard
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
 from signin.identity import identity_resolve
 from signin.lockout import Refusal
@@ -35,7 +35,7 @@ STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
 
 
 # --- Sign in --------------------------------------------------------------------------------
-@signin_maintenance_guard
+@door_guard
 @sensitive_post_parameters("password")
 @csrf_protect
 @never_cache
@@ -95,7 +95,7 @@ def _failure_message(request: HttpRequest, message: str | None = None) -> str:
 
 
 # --- Second step and expired password -------------------------------------------------------
-@signin_maintenance_guard
+@door_guard
 @sensitive_post_parameters("code")
 @csrf_protect
 @never_cache
@@ -125,7 +125,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
 def _maintenance_guard_unless_from_admin(view):
     """The sign-in block stops the site's steps, not staff at /admin/login/ (never guarded, so an
     admin can always get in to end a notice): a forced change that began there goes on."""
-    guarded = signin_maintenance_guard(view)
+    guarded = door_guard(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -306,3 +306,9 @@ def user_ids_for_email(*, email: str) -> QuerySet:
         .filter(email_ci=email.casefold())
         .values("pk")
     )
+
+
+def unlock_requests_for_user(*, user, limit: int = 10) -> list[Ticket]:
+    """The user's unlock requests, newest first: the security page's section (named by
+    ``ACCOUNTS_UNLOCK_REQUESTS``)."""
+    return list(Ticket.objects.filter(user=user).order_by("-pk")[:limit])
