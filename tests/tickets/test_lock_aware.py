@@ -173,3 +173,19 @@ def test_reconcile_leaves_requests_filed_after_the_lock_ended(
     assert tickets_reconcile_locks() == 0
     ticket.refresh_from_db()
     assert ticket.status == S.NEW
+
+
+def test_an_unknown_phone_number_in_another_format_finds_its_lock(
+    db, clock, django_capture_on_commit_callbacks
+):
+    # The sign-in keys an unknown name on its canonical form (a phone number as E.164); a
+    # request naming the same number spelled otherwise belongs to that lock.
+    with django_capture_on_commit_callbacks(execute=True):
+        lock_account("137 1000 0060")
+    status = lock_status(username="+8613710000060")
+    assert status.locked
+    ticket = new_ticket("+86-137-1000-0060")
+    assert ticket.account_unknown and ticket.locked_when_filed
+    _expire(clock, django_capture_on_commit_callbacks, status)
+    ticket.refresh_from_db()
+    assert ticket.resolution == Resolution.LOCK_EXPIRED

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.identifiers import identifier_canonical
 from accounts.models import normalize_identifier
 from audit.services import audit_record
 from tickets import sla
@@ -177,14 +178,15 @@ def take_up(ticket: Ticket, agent: Any) -> None:
 
 
 def account_key_for(*, user: Any = None, typed: str = "") -> str:
-    """The sign-in app's lock key (``signin.identity``): the account's username when known."""
+    """The sign-in app's lock key (``signin.identity``): the account's username when known, else
+    the canonical form of what was typed."""
     if getattr(user, "pk", None):
         return normalize_identifier(user.get_username())
-    return normalize_identifier(typed)
+    return identifier_canonical(typed)
 
 
 def account_q(*, user: Any = None, username: str = "") -> Q:
     """Tickets of one account: by the account when known, else by the lock key of the name."""
     if getattr(user, "pk", None):
         return Q(user_id=user.pk)
-    return Q(user__isnull=True, account_key=normalize_identifier(username))
+    return Q(user__isnull=True, account_key=identifier_canonical(username))
