@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import PortalError
 
-class AccountsError(Exception):
+
+class AccountsError(PortalError):
     code = "accounts_error"
     default_message = _("This action is not possible right now.")
-
-    def __init__(self, message=None, *, code: str | None = None) -> None:
-        self.message = message if message is not None else self.default_message
-        if code:
-            self.code = code
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class ResetInviteRefused(AccountsError):

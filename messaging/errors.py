@@ -10,19 +10,12 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import PortalError
 
-class MessagingError(Exception):
+
+class MessagingError(PortalError):
     code = "messaging_error"
     default_message = _("The message could not be queued.")
-
-    def __init__(self, message=None, *, code: str | None = None) -> None:
-        self.message = message if message is not None else self.default_message
-        if code:
-            self.code = code
-        super().__init__(self.message)
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class InvalidRecipient(MessagingError):

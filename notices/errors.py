@@ -1,5 +1,11 @@
 """Domain errors of the notices app."""
 
+from __future__ import annotations
 
-class NoticeError(Exception):
+from portal.errors import PortalError
+
+
+class NoticeError(PortalError):
     """A notice is not in the state the requested change needs."""
+
+    code = "wrong_state"

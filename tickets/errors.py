@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import PortalError
 
-class TicketError(Exception):
+
+class TicketError(PortalError):
     """A ticket action that is not allowed right now. ``str(error)`` is a translated sentence."""
 
+    code = "ticket_error"
     default_message = _("This action is not possible on this request.")
-
-    def __init__(self, message=None):
-        self.message = message or self.default_message
-        super().__init__(str(self.message))
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 class TransitionNotAllowed(TicketError):
