@@ -22,3 +22,33 @@ def test_details_show_local_times_and_yes_no(settings):
             {"locked_until": "2026-11-24T18:06:30.915793+00:00", "known_browser": False, "x": ""}
         )
     assert text == "locked_until: 2026-11-25 02:06, known_browser: no"
+
+
+def test_every_event_the_code_writes_reads_as_words():
+    import re
+    from pathlib import Path
+
+    from audit.labels import EVENT_LABELS
+
+    root = Path(__file__).resolve().parents[1]
+    found = set()
+    for app in (
+        "portal",
+        "audit",
+        "messaging",
+        "accounts",
+        "signin",
+        "reset",
+        "notices",
+        "tickets",
+    ):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            text = path.read_text()
+            found |= set(re.findall(r'\bevent="([a-z_]+\.[a-z_]+)"', text))
+            found |= set(re.findall(r'"(signin\.ip_blocked|signin\.locked)"', text))
+            if app == "tickets":
+                found |= {f"ticket.{name}" for name in re.findall(r'\baudit\(\s*"([a-z_]+)"', text)}
+    assert len(found) > 50
+    assert sorted(found - set(EVENT_LABELS)) == []
