@@ -11,7 +11,8 @@ class AccountsConfig(AppConfig):
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     """``django.contrib.admin`` with the two-step admin site as the default ``admin.site``
-    (``accounts.admin_site.PortalAdminSite``)."""
+    (``signin.admin_site.PortalAdminSite``, the admin login door: named, never imported, as
+    the sign-in app is a higher layer)."""
 
     default = False
-    default_site = "accounts.admin_site.PortalAdminSite"
+    default_site = "signin.admin_site.PortalAdminSite"

@@ -1,11 +1,11 @@
 """Two-step sign-in (django-otp): enrol an authenticator app, backup codes, turn it off, and
-confirm a signed-in session with a code (what staff need before /admin/).
+the code checks the sign-in's second step uses (``second_factor_match``). Confirming a signed-in
+session with a code (what staff need before /admin/) is the sign-in app's (``signin.twostep``).
 
 One confirmed ``TOTPDevice`` per user ("authenticator") and one ``StaticDevice`` ("backup") with
 10 single-use codes. Secrets leave the server only on the enrolment page (QR code drawn here with
 segno, inline SVG; the key in groups of four) and backup codes only once, right after they are
-made. A code on the session check is counted toward the sign-in lockout before it is checked,
-as at sign-in (``signin.flow.code_check``).
+made.
 """
 
 from __future__ import annotations
@@ -213,29 +213,6 @@ def two_step_disable(*, request: HttpRequest, user: User, password: str, token: 
         StaticDevice.objects.filter(user=user).delete()
         audit_record(event="twostep.disabled", request=request, user=user, subject=user.username)
         _notify(user=user, kind="two_step_disabled", request=request)
-
-
-def session_verify(*, request: HttpRequest, user: User, token: str) -> bool:
-    """Confirm this signed-in session with an authenticator or backup code (django-otp login).
-    The code is counted on the sign-in lockout counters before it is checked, as at sign-in
-    (``signin.flow.code_check``): a wrong one is a failure, and none is checked while the account
-    (or this browser) is locked; ``request.axes_locked_out`` then says so."""
-    from signin.flow import code_check
-
-    device = code_check(request=request, user=user, code=token)
-    with transaction.atomic():
-        if device is not None:
-            otp_login(request, device)
-        audit_record(
-            event="twostep.session_verified" if device else "twostep.session_failed",
-            request=request,
-            user=user,
-            subject=user.username,
-            data={"device": device.persistent_id}
-            if device
-            else {"locked": bool(getattr(request, "axes_locked_out", False))},
-        )
-    return device is not None
 
 
 def pending_device(user: User) -> TOTPDevice | None:

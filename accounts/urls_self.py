@@ -1,6 +1,6 @@
 """The employee's own security page (/account/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from accounts.views import account, contacts, twostep
 
@@ -17,5 +17,7 @@ urlpatterns = [
     path("two-step/backup-codes/", twostep.two_step_backup, name="two_step_backup"),
     path("two-step/backup-codes/new/", twostep.two_step_backup_new, name="two_step_backup_new"),
     path("two-step/turn-off/", twostep.two_step_disable, name="two_step_disable"),
-    path("two-step/verify/", twostep.two_step_verify, name="two_step_verify"),
+    # The session's two-step confirmation is the sign-in app's (a higher layer): included by its
+    # dotted name, never imported; its name stays in this namespace.
+    path("", include("signin.urls_session")),
 ]

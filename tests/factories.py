@@ -39,7 +39,7 @@ class SuperuserFactory(UserFactory):
 
 def otp_force_login(client, user):
     """Sign ``client`` in as ``user`` in a session confirmed by two-step sign-in, as /admin/
-    requires (``accounts.admin_site``): gives the user a confirmed authenticator if it has none
+    requires (``signin.admin_site``): gives the user a confirmed authenticator if it has none
     and marks the session verified, like the TOTP step at sign-in does. Returns the device."""
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice

@@ -17,7 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import twostep
 from accounts.errors import TwoStepError, WrongPassword
-from accounts.forms import SecondFactorForm, TotpConfirmForm, TwoStepDisableForm
+from accounts.forms import TotpConfirmForm, TwoStepDisableForm
 from accounts.views.contacts import safe_next
 
 BACKUP_SESSION_KEY = "accounts.backup_codes_once"
@@ -146,37 +146,6 @@ def two_step_disable(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("Two-step sign-in is off."))
                 return redirect("accounts:two_step")
     return render(request, "accounts/two_step_disable.html", {"form": form}, status=status)
-
-
-@never_cache
-@sensitive_post_parameters("otp_token")
-@login_required
-def two_step_verify(request: HttpRequest) -> HttpResponse:
-    """Confirm this session with a code (staff before /admin/). Without a device: enrol first."""
-    user = request.user
-    target = safe_next(request)
-    if user.is_verified():
-        return redirect(target)
-    if not twostep.two_step_enabled(user):
-        messages.info(request, _("Set up two-step sign-in first."))
-        return redirect(f"{reverse('accounts:two_step_enroll')}?{_next_query(request)}")
-    form = SecondFactorForm(request.POST or None)
-    status = HTTPStatus.OK
-    if request.method == "POST":
-        status = HTTPStatus.BAD_REQUEST
-        if form.is_valid():
-            if twostep.session_verify(
-                request=request, user=user, token=form.cleaned_data["otp_token"]
-            ):
-                return redirect(target)
-            if getattr(request, "axes_locked_out", False):
-                from signin.views import locked_now
-
-                return locked_now(request)
-            form.add_error("otp_token", _("That code is not right."))
-    return render(
-        request, "accounts/two_step_verify.html", {"form": form, "next": target}, status=status
-    )
 
 
 def _next_query(request: HttpRequest) -> str:

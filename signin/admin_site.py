@@ -2,7 +2,8 @@
 
 ``PortalAdminSite`` is django-otp's ``OTPAdminSite`` (``has_permission`` also requires
 ``request.user.is_verified()``) installed as the default site through
-``accounts.apps.PortalAdminConfig``, so every app's ``@admin.register`` lands on it.
+``accounts.apps.PortalAdminConfig`` (which names it by its dotted path), so every app's
+``@admin.register`` lands on it.
 
 The admin login keeps checking the password through ``authenticate()`` (Django's
 ``AuthenticationForm``), so django-axes and the sign-in app's lockout count every wrong password
@@ -26,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from audit.services import audit_record
+from signin import flow
+from signin.flow import code_check, has_second_step, release_pending
 
 
 class AdminOTPAuthenticationForm(AdminAuthenticationForm):
@@ -44,8 +47,6 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
     }
 
     def clean(self):
-        from signin.flow import code_check, has_second_step, release_pending
-
         cleaned = super().clean()  # authenticate(): the lockout counts a wrong password here
         user = self.get_user()
         # Whenever the site's sign-in would ask for a second step (backup codes count too).
@@ -75,8 +76,6 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
         """An expired password (``PASSWORD_MAX_AGE_DAYS``) that was right leads to the forced
         change, as on the site, never into the admin: the rest of the sign-in waits in the
         session (with the code already passed) and the site's change page finishes it."""
-        from signin import flow
-
         if user is None or not flow.password_expired(user):
             return
         flow.release_pending(self.request)  # right, so not a failure
@@ -98,7 +97,7 @@ class PortalAdminSite(OTPAdminSite):
     site_title = _("Account Portal admin")
     index_title = _("Helpdesk and administration")
     login_form = AdminOTPAuthenticationForm
-    login_template = "accounts/admin/login.html"
+    login_template = "signin/admin_login.html"
 
     def __init__(self, name: str = "admin"):
         super().__init__(name)

@@ -1,0 +1,55 @@
+"""Confirm a signed-in session with a two-step code (/account/two-step/verify/, staff before
+/admin/). Served under the security page's URL namespace (``accounts:two_step_verify``):
+``accounts/urls_self.py`` includes ``signin.urls_session`` by its dotted name."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+
+from accounts.forms import SecondFactorForm
+from accounts.twostep import two_step_enabled
+from accounts.views.contacts import safe_next
+from signin.twostep import session_verify
+from signin.views import locked_now
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@login_required
+def two_step_verify(request: HttpRequest) -> HttpResponse:
+    """Confirm this session with a code (staff before /admin/). Without a device: enrol first."""
+    user = request.user
+    target = safe_next(request)
+    if user.is_verified():
+        return redirect(target)
+    if not two_step_enabled(user):
+        messages.info(request, _("Set up two-step sign-in first."))
+        return redirect(f"{reverse('accounts:two_step_enroll')}?{_next_query(request)}")
+    form = SecondFactorForm(request.POST or None)
+    status = HTTPStatus.OK
+    if request.method == "POST":
+        status = HTTPStatus.BAD_REQUEST
+        if form.is_valid():
+            if session_verify(request=request, user=user, token=form.cleaned_data["otp_token"]):
+                return redirect(target)
+            if getattr(request, "axes_locked_out", False):
+                return locked_now(request)
+            form.add_error("otp_token", _("That code is not right."))
+    return render(
+        request, "signin/two_step_verify.html", {"form": form, "next": target}, status=status
+    )
+
+
+def _next_query(request: HttpRequest) -> str:
+    target = safe_next(request, default="")
+    return urlencode({"next": target}) if target else ""
