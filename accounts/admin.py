@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import services
 from accounts.errors import ResetInviteRefused
 from accounts.models import ResetBlock, ResetFlow, User
-from portal.admin_mixins import CalendarSafeChangelistMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
 
 
 @admin.register(User)
@@ -91,9 +91,10 @@ class UserAdmin(DjangoUserAdmin):
         )
 
 
-class _DeviceAdmin(admin.ModelAdmin):
+class _DeviceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Who has a device, since when, last used; never the key or the codes."""
 
+    admin_may_delete = True
     list_select_related = ["user"]
     search_fields = ["user__username", "user__email"]
     list_filter = ["confirmed"]
@@ -103,12 +104,6 @@ class _DeviceAdmin(admin.ModelAdmin):
     @admin.display(description=_("wrong codes in a row"))
     def failures(self, obj):
         return obj.throttling_failure_count
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 for model in (TOTPDevice, StaticDevice):
@@ -149,7 +144,7 @@ class ActiveBlockFilter(admin.SimpleListFilter):
 
 
 @admin.register(ResetBlock)
-class ResetBlockAdmin(admin.ModelAdmin):
+class ResetBlockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Self-service resets paused after 20 wrong codes in a row; agents can lift one after
     checking the caller (or send a reset link instead)."""
 
@@ -160,6 +155,7 @@ class ResetBlockAdmin(admin.ModelAdmin):
     fields = ["user", "what", "created_at", "until", "failures", "lifted_at", "lifted_by"]
     readonly_fields = fields
     actions = ["lift"]
+    admin_may_change = True  # the "lift" action, under the change permission
 
     @admin.display(description=_("blocked"))
     def what(self, obj):
@@ -168,12 +164,6 @@ class ResetBlockAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description=_("active"))
     def is_active_now(self, obj):
         return obj.is_active()
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Lift the block"), permissions=["change"])
     def lift(self, request, queryset):
@@ -189,7 +179,7 @@ class ResetBlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResetFlow)
-class ResetFlowAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
+class ResetFlowAdmin(ReadOnlyAdminMixin, CalendarSafeChangelistMixin, admin.ModelAdmin):
     """Password resets, for following up a caller: state, channel, counts. No keys."""
 
     list_display = ["created_at", "user", "state", "channel", "sends", "failures", "started_by"]
@@ -211,12 +201,3 @@ class ResetFlowAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
         "ip",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

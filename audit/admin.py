@@ -3,11 +3,11 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.labels import details_text, event_label
 from audit.models import AuditEvent
-from portal.admin_mixins import CalendarSafeChangelistMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = ["created_at", "what", "user", "subject", "actor", "ip", "details"]
     list_filter = ["event"]
     search_fields = ["event", "subject", "user__username", "ip"]
@@ -22,12 +22,3 @@ class AuditEventAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     @admin.display(description=_("details"))
     def details(self, obj: AuditEvent) -> str:
         return details_text(obj.data)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -11,11 +11,11 @@ from django.utils.translation import ngettext
 from messaging.errors import OutboxStateError
 from messaging.models import OutboxMessage
 from messaging.services import outbox_retry
-from portal.admin_mixins import CalendarSafeChangelistMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdminMixin, CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "channel",
@@ -94,16 +94,7 @@ class OutboxMessageAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
         "updated_at",
     )
 
-    # Read-only: rows are written by messaging_send and the workers, never by hand.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+    # Read-only (ReadOnlyAdminMixin): rows are written by messaging_send and the workers.
     def has_retry_permission(self, request):
         return request.user.has_perm("messaging.retry_outboxmessage")
 

@@ -15,3 +15,21 @@ class CalendarSafeChangelistMixin:
             return super().get_changelist_instance(request)
         except (OverflowError, ValueError) as exc:
             raise IncorrectLookupParameters(exc) from exc
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the services, never by hand in the admin: nobody adds, changes or
+    deletes them here. ``admin_may_change`` / ``admin_may_delete`` hand one of them back to
+    Django's permission check (an admin that changes rows through its own actions, say)."""
+
+    admin_may_change = False
+    admin_may_delete = False
+
+    def has_add_permission(self, request, *args) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.admin_may_change and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.admin_may_delete and super().has_delete_permission(request, obj)

@@ -13,6 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from signin import services
 from signin.lockout import reference_normalize
 from signin.models import Lock, Scope
@@ -44,7 +45,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Lock)
-class LockAdmin(admin.ModelAdmin):
+class LockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "who",
@@ -96,15 +97,6 @@ class LockAdmin(admin.ModelAdmin):
         if lock.is_active():
             return _("locked")
         return lock.get_ended_how_display() or _("ran out")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def has_unlock_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("signin.unlock_account")

@@ -17,6 +17,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.admin_mixins import ReadOnlyAdminMixin
 from tickets import admin_actions, selectors
 from tickets.admin_queue import (
     AssigneeFilter,
@@ -33,7 +34,7 @@ from tickets.services import ticket_claim
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "status_display",
@@ -61,12 +62,8 @@ class TicketAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["tickets/tickets_admin.css"]}
 
-    # --- permissions: requests come only from employees; nobody deletes the record --------
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # Requests come only from employees; nobody deletes the record; agents change them.
+    admin_may_change = True
 
     # --- the queue ----------------------------------------------------------------------------
     def get_queryset(self, request):
