@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from portal.db import insert_statement, run_together
 from portal.net import client_ip, user_agent
 
 EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -19,13 +17,9 @@ FORBIDDEN_KEYS = {"password", "code", "token", "secret", "otp", "new_password1",
 
 def audit_record(*, event: str, **fields: Any) -> AuditEvent:
     """Write one audit row: ``audit_build``'s row (same keyword arguments: ``request`` fills IP
-    and browser unless given explicitly), inserted (``portal.db``: one statement, no signals)."""
+    and browser unless given explicitly), inserted."""
     row = audit_build(event=event, **fields)
-    if not connection.features.can_return_columns_from_insert:
-        row.save(force_insert=True)
-        return row
-    ((row.pk,),) = run_together([insert_statement(row, returning_pk=True)])
-    row._state.adding, row._state.db = False, connection.alias
+    row.save(force_insert=True)
     return row
 
 
@@ -41,7 +35,7 @@ def audit_build(
     data: dict | None = None,
 ) -> AuditEvent:
     """The audit row ``audit_record`` writes, checked and filled but unsaved, for a caller that
-    sends it together with other writes (``portal.db``)."""
+    sends it together with other writes (the sign-in's records, ``portal.db``)."""
     if not EVENT_NAME.match(event):
         raise ValueError(f"audit event names are dotted lower-case words, not {event!r}")
     data = dict(data or {})

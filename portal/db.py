@@ -1,12 +1,18 @@
-"""Several writes in one message to the database.
+"""Several writes in one message to the database, for the sign-in's records only.
 
 On a hot path (a sign-in) the cost of a write is the round trip, not the SQL: five small writes
 in one transaction are seven messages (``BEGIN``, five statements, ``COMMIT``). Where no write
-needs another's result, they can travel together: each statement is built as usual
-(``insert_statement``: the ORM compiler's SQL and value conversion; ``update_by_pk_statement``)
-and ``run_together`` sends them as one message, which PostgreSQL runs in order, in the current
-transaction (or as one implicit transaction of its own), stopping at the first error. Other
-databases run them one by one.
+needs another's result, they can travel together: each statement is written out from the
+model's metadata and its fields' own value conversion (``insert_statement``,
+``update_by_pk_statement``: what ``Model.save()`` and ``QuerySet.update()`` send for plain
+values) and ``run_together`` sends them as one message, which PostgreSQL runs in order, in the
+current transaction (or as one implicit transaction of its own), stopping at the first error.
+Other databases run them one by one.
+
+Only ``signin.services.signin_succeeded`` (and the statements it gathers) uses this; every other
+write goes through the ORM. ``tests/portal/test_db_statements.py`` compares what these statements
+write with what the ORM writes, on SQLite and PostgreSQL, and names what to re-check when
+Django's major version changes.
 """
 
 from __future__ import annotations
@@ -16,8 +22,6 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Model
-from django.db.models.constants import OnConflict
-from django.db.models.sql import InsertQuery
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -29,53 +33,36 @@ def insert_statement(
     unique_fields: Sequence[str] = (),
     update_fields: Sequence[str] = (),
 ) -> Statement:
-    """``INSERT`` of one unsaved instance; with ``unique_fields`` and ``update_fields`` an
-    ``ON CONFLICT (...) DO UPDATE`` (as ``bulk_create(update_conflicts=True)``).
-
-    The SQL of an insert does not depend on the values, so the compiler's text is kept per model
-    and options, and later inserts only convert their values as the compiler does
-    (``pre_save``, then ``get_db_prep_save``): compiling costs more than the round trip on a hot
-    path. Values that are expressions, and fields with their own placeholder, always compile."""
+    """``INSERT`` of one unsaved instance (plain values, no expressions); with ``unique_fields``
+    and ``update_fields`` an ``ON CONFLICT (...) DO UPDATE`` (as
+    ``bulk_create(update_conflicts=True)``); ``returning_pk``: the new row's primary key."""
     opts = obj._meta
+    qn = connection.ops.quote_name
     # As Model.save(): every local column but a generated one, and the auto primary key unset.
     fields = [
         f
         for f in opts.local_concrete_fields
         if not f.generated and not (f is opts.auto_field and obj.pk is None)
     ]
-    key = (
-        connection.alias,
-        type(obj),
-        tuple(f.attname for f in fields),
-        returning_pk,
-        tuple(unique_fields),
-        tuple(update_fields),
-    )
-    sql = _INSERT_SQL.get(key)
-    if sql is not None:
-        values = [f.pre_save(obj, True) for f in fields]
-        if not any(hasattr(v, "resolve_expression") for v in values):
-            prepared = zip(fields, values, strict=True)
-            return sql, [f.get_db_prep_save(v, connection=connection) for f, v in prepared]
-    query = InsertQuery(
-        type(obj),
-        on_conflict=OnConflict.UPDATE if unique_fields else None,
-        update_fields=[opts.get_field(name) for name in update_fields] or None,
-        unique_fields=[opts.get_field(name) for name in unique_fields] or None,
-    )
-    query.insert_values(fields, [obj])
-    compiler = query.get_compiler(connection=connection)
+    values = [f.pre_save(obj, True) for f in fields]
+    if any(hasattr(v, "resolve_expression") for v in values):
+        raise TypeError("insert_statement takes plain values; save an expression with the ORM")
+    if any(hasattr(f, "get_placeholder") for f in fields):  # binary, array, range, geometry
+        raise TypeError("insert_statement writes %s placeholders; save this model with the ORM")
+    params = [
+        f.get_db_prep_save(v, connection=connection) for f, v in zip(fields, values, strict=True)
+    ]
+    columns = ", ".join(qn(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    sql = f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+    if unique_fields:
+        conflict = ", ".join(qn(opts.get_field(name).column) for name in unique_fields)
+        updates = [qn(opts.get_field(name).column) for name in update_fields]
+        assignments = ", ".join(f"{column} = EXCLUDED.{column}" for column in updates)
+        sql += f" ON CONFLICT({conflict}) DO UPDATE SET {assignments}"
     if returning_pk:
-        compiler.returning_fields = [opts.pk]
-    (statement,) = compiler.as_sql()
-    values = [getattr(obj, f.attname) for f in fields]
-    plain = not any(hasattr(v, "resolve_expression") for v in values)
-    if plain and not any(hasattr(f, "get_placeholder") for f in fields):
-        _INSERT_SQL[key] = statement[0]
-    return statement
-
-
-_INSERT_SQL: dict[tuple, str] = {}
+        sql += f" RETURNING {qn(opts.db_table)}.{qn(opts.pk.column)}"
+    return sql, params
 
 
 def update_by_pk_statement(model: type[Model], pk: Any, **values: Any) -> Statement:

@@ -149,30 +149,3 @@ def test_the_redis_cache_counts_an_existing_key_in_one_call_and_keeps_its_expiry
     assert cache.incr("test:n", 2) == 7
     assert cache.decr("test:n") == 6
     assert 0 < client.ttl(cache.make_and_validate_key("test:n")) <= 100
-
-
-def test_a_kept_insert_text_gives_what_the_compiler_gives(user, rf):
-    from datetime import datetime
-
-    from accounts.services import session_record_statement
-    from portal import db
-
-    request = rf.post("/accounts/login/", REMOTE_ADDR="203.0.113.9", HTTP_USER_AGENT="Firefox")
-    request.session = sessions.SessionStore()
-    request.session.create()
-    event = audit_build(event="test.kept", user=user, subject="s", data={"k": [1, "二"]})
-    builders = [
-        lambda: db.insert_statement(event, returning_pk=True),
-        lambda: session_record_statement(request=request, user=user, known_browser=True),
-    ]
-
-    def values(params):  # the record's times are taken when it is built
-        return ["<time>" if isinstance(p, datetime) else str(p) for p in params]
-
-    for build in builders:
-        db._INSERT_SQL.clear()
-        compiled = build()
-        assert db._INSERT_SQL, "the text was kept"
-        kept = build()
-        assert kept[0] == compiled[0]
-        assert values(kept[1]) == values(compiled[1])
