@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 
 from accounts.identifiers import phone_e164
 from accounts.models import User, UserSession, normalize_identifier
@@ -20,68 +20,33 @@ def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) 
     tells whether the user has a confirmed TOTP device or backup-code set
     (``user.has_second_step``), which a sign-in needs right after the password.
 
-    Every sign-in and reset runs this, so it is written SQL, its row loaded straight into the
-    model (building the query with the ORM, or loading through a raw queryset, cost more CPU than
-    the round trip): ``LOWER(...) = value``, not iexact's ``UPPER() = UPPER()``,
-    because the case-insensitive unique indexes are on ``LOWER(username)`` and ``LOWER(email)``
-    (the latter where email is not empty), so each alternative is an index lookup
-    (``tests/accounts/test_lookup_plan.py``).
+    ``LOWER(...) = value``, not iexact's ``UPPER() = UPPER()``, because the case-insensitive
+    unique indexes are on ``LOWER(username)`` and ``LOWER(email)`` (the latter where email is not
+    empty), so each alternative is an index lookup (``tests/accounts/test_lookup_plan.py``).
     """
     value = normalize_identifier(identifier)
     if not value or len(value) > 254:
         return None
+    found = Q(u=value) | Q(e=value, email__gt="")
     phone = phone_e164(value)
-    sql, fields, converters = _lookup(by_phone=bool(phone), with_second_step=with_second_step)
-    params = [value, value, phone] if phone else [value, value]
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if len(rows) != 1:
-        return None
-    values = list(rows[0])
-    for index, convert in converters:
-        values[index] = convert(values[index], None, connection)
-    user = User.from_db(connection.alias, fields, values[: len(fields)])
+    if phone:
+        found |= Q(phone=phone)
+    users = User.objects.alias(u=Lower("username"), e=Lower("email")).filter(found)
     if with_second_step:
-        user.has_second_step = bool(values[-1])
-    return user
+        users = users.annotate(has_second_step=_second_step())
+    rows = list(users[:2])
+    return rows[0] if len(rows) == 1 else None
 
 
-@lru_cache(maxsize=8)
-def _lookup(*, by_phone: bool, with_second_step: bool) -> tuple[str, list[str], list]:
-    """The lookup's SQL, the field names its first columns load (every concrete field, in the
-    model's order, for ``Model.from_db``) and the database converters those columns need (the
-    same ones a queryset applies: SQLite's dates and booleans, the phone number's own)."""
-    from django.db import connection
+def _second_step() -> Q:
+    """Whether the looked-up user has a confirmed TOTP device or backup-code set."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    qn = connection.ops.quote_name
-    table = qn(User._meta.db_table)
-    fields = list(User._meta.concrete_fields)
-    column = {
-        name: f"{table}.{qn(User._meta.get_field(name).column)}"
-        for name in ("username", "email", "phone")
-    }
-    where = [
-        f"LOWER({column['username']}) = %s",
-        f"(LOWER({column['email']}) = %s AND {column['email']} <> '')",
-    ]
-    if by_phone:
-        where.append(f"{column['phone']} = %s")
-    selected = [f"{table}.{qn(field.column)}" for field in fields]
-    if with_second_step:
-        selected.append(f"{_second_step_sql()} AS has_second_step")
-    converters = []
-    for index, field in enumerate(fields):
-        expression = field.get_col(User._meta.db_table)
-        found = connection.ops.get_db_converters(expression) + expression.get_db_converters(
-            connection
-        )
-        converters.extend((index, convert) for convert in found)
-    # Only our own table and column names are interpolated; values are parameters.
-    sql = f"SELECT {', '.join(selected)} FROM {table} WHERE {' OR '.join(where)} LIMIT 2"  # noqa: S608
-    return sql, [field.attname for field in fields], converters
+    def confirmed(model) -> Exists:
+        return Exists(model.objects.filter(user=OuterRef("pk"), confirmed=True))
+
+    return Q(confirmed(TOTPDevice)) | Q(confirmed(StaticDevice))
 
 
 def user_has_second_step(*, user_id: int) -> bool:
