@@ -4,12 +4,13 @@ Most attempts while an account is locked come from whoever locked it, typing the
 They are refused from the lock's own row: an account lock is found by its counter key (the
 account's, or for a name without an account, the name's) or by the text typed when it started
 (``Lock.typed_key``), so an email address or phone number that locked an account is refused the
-same way, at the same cost, as a name that has no account behind it. What was typed is compared
-in its canonical form (``accounts.identifiers.identifier_canonical``), so every spelling of the
-text that started a lock is refused by it. On PostgreSQL the lock is read and the refusal audited
-in one statement (one round trip, no row lock); elsewhere in two. The refusal then counts against
-the client IP as a failure (one cache call), so an IP hammering a locked name reaches its block.
-The same objects are built whether the lock has an account behind it or not.
+same way, at the same cost, as a name that has no account behind it. What was typed is compared in
+its canonical form (``accounts.identifiers.identifier_canonical``), so every spelling of the text
+that started a lock is refused by it. The lock is read (one query, no row lock) and the refusal
+audited as every refusal is (``signin.services.refusal_record``, one insert as its own
+transaction). The refusal then counts against the client IP as a failure (one cache call), so an IP
+hammering a locked name reaches its block. The same objects are built whether the lock has an
+account behind it or not.
 
 A browser the account knows is never refused here: it has its own counter, which the ordinary
 path (``signin.lockout.attempt_begin``) reads. A browser that signed in by this name before
@@ -21,26 +22,21 @@ ordinary path decides, which refuses the same attempts.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from django.contrib.auth import get_user_model
-from django.db import connection
 from django.db.models import Q
 from django.http import HttpRequest
 
 from accounts.identifiers import identifier_canonical
-from audit.models import AuditEvent
-from audit.services import audit_build
 from signin import browsers
 from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.lockout import Refusal
 from signin.models import Lock, Scope
 from signin.selectors import locks_active
-from signin.services import door_of, refusal_ip_record, refusal_record
+from signin.services import refusal_ip_record, refusal_record
 
 LOCK_FIELDS = ("id", "reference", "key", "username", "user_id", "locked_at", "locked_until")
-LOCK_FIELDS += ("minutes", "failures")
+LOCK_FIELDS += ("minutes", "failures", "scope")
 
 
 def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
@@ -51,10 +47,7 @@ def quick_refusal(request: HttpRequest, typed: str) -> Refusal | None:
     name = identifier_canonical(typed)
     if not name:
         return None
-    if connection.vendor == "postgresql" and not browsers.cookie_present(request):
-        refusal = _refuse_at_once(request, typed=typed, name=name)
-    else:
-        refusal = _refuse_by_lock(request, typed=typed, name=name)
+    refusal = _refuse_by_lock(request, typed=typed, name=name)
     if refusal is not None:
         refusal_ip_record(request=request)
     return refusal
@@ -85,35 +78,6 @@ def lock_active_for_name(*, name: str) -> Lock | None:
     )
 
 
-def _refuse_at_once(request: HttpRequest, *, typed: str, name: str) -> Refusal | None:
-    """One statement: find the lock in force, and when there is one insert the refusal's audit
-    row (``signin.services.refusal_record``'s row, with the lock's reference and end)."""
-    row = audit_build(
-        event="signin.refused", request=request, subject=typed, data={"door": door_of(request)}
-    )
-    params = {
-        "now": row.created_at,
-        "name": name,
-        "scope": Scope.ACCOUNT,
-        "event": row.event,
-        "actor": row.actor_id,
-        "subject": row.subject,
-        "ip": row.ip,
-        "ua": row.user_agent,
-        "door": row.data["door"],
-    }
-    with bookkeeping(alone=True), connection.cursor() as cursor:
-        cursor.execute(_refuse_sql(), params)
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    values = dict(zip(LOCK_FIELDS, found, strict=False))
-    lock = Lock(scope=Scope.ACCOUNT, **values)
-    lock._state.adding, lock._state.db = False, connection.alias
-    request.signin_refusal_recorded = True
-    return _refusal(request, lock=lock, typed=typed, name=name, account=_account_of(lock))
-
-
 def _account_of(lock: Lock):
     """The lock's account as a reference (its id only; no id for a name without an account,
     built all the same, so both cost the same)."""
@@ -125,38 +89,3 @@ def _refusal(request: HttpRequest, *, lock: Lock, typed: str, name: str, account
     identity = Identity(key=lock.key, typed=typed, user=user, typed_key=name)
     request.signin_identity = identity
     return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)
-
-
-@lru_cache(maxsize=2)
-def _refuse_sql() -> str:
-    qn = connection.ops.quote_name
-
-    def columns(model, names):
-        return [qn(model._meta.get_field(n.removesuffix("_id")).column) for n in names]
-
-    lock_table, audit_table = qn(Lock._meta.db_table), qn(AuditEvent._meta.db_table)
-    key, typed_key, scope, ended, until = columns(
-        Lock, ("key", "typed_key", "scope", "ended_at", "locked_until")
-    )
-    audit = columns(
-        AuditEvent,
-        ("created_at", "event", "actor", "user", "subject", "ip", "user_agent", "data"),
-    )
-    lock_columns = ", ".join(columns(Lock, LOCK_FIELDS))
-    reference, user = columns(Lock, ("reference", "user"))
-    # Only our own table and column names are interpolated; values are parameters.
-    return f"""
-WITH lk AS (
-  SELECT {lock_columns} FROM {lock_table}
-  WHERE {scope} = %(scope)s AND {ended} IS NULL AND {until} > %(now)s
-    AND ({key} = %(name)s OR {typed_key} = %(name)s)
-  ORDER BY {until} DESC LIMIT 1
-), refused AS (
-  INSERT INTO {audit_table} ({", ".join(audit)})
-  SELECT %(now)s, %(event)s, %(actor)s, {user}, %(subject)s, %(ip)s, %(ua)s,
-    jsonb_build_object('door', %(door)s::text, 'scope', %(scope)s::text,
-                       'reference', {reference}, 'locked_until', {until})
-  FROM lk RETURNING 1
-)
-SELECT {lock_columns} FROM lk WHERE EXISTS (SELECT 1 FROM refused)
-"""  # noqa: S608
