@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db import router
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -64,10 +65,9 @@ def _cached_rows() -> list[dict]:
 
 
 def _as_notice(row: dict) -> Notice:
-    notice = Notice(**row)
-    notice._state.adding = False
-    notice._state.db = "default"
-    return notice
+    """A cached row as the instance a query would have loaded (from the database it reads)."""
+    names = [f.attname for f in Notice._meta.concrete_fields if f.attname in row]  # model order
+    return Notice.from_db(router.db_for_read(Notice), names, [row[name] for name in names])
 
 
 def _sort_key(notice: Notice, now: datetime) -> tuple:
