@@ -9,13 +9,24 @@ class SigninConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        # ``last_login`` is written with the rest of a sign-in's records, in one message
-        # (``signin.services.signin_succeeded``), not by Django's own receiver in a statement of
-        # its own. A login() without checked credentials (a test's force_login) is no sign-in
-        # and leaves it alone.
+        # Django's ``update_last_login`` stays in charge of every login but one: a sign-in whose
+        # credentials were checked here (``signin_verified_user``) sends ``last_login`` with its
+        # other records in one message (``signin.services.signin_succeeded``), where Django's
+        # receiver would add a statement (and, in the bookkeeping's one-statement transaction,
+        # a second synchronous commit) of its own. Guarded by tests/signin/test_last_login.py.
         user_logged_in.disconnect(dispatch_uid="update_last_login")
+        user_logged_in.connect(last_login_update, dispatch_uid="update_last_login")
         # The hash a name without an account is checked against, made now rather than by the
         # first such attempt, which would answer one hash later than a real account's.
         from signin.identity import throwaway_hash
 
         throwaway_hash()
+
+
+def last_login_update(sender, user, request=None, **kwargs) -> None:
+    """Django's ``update_last_login``, except for a sign-in, whose records write it."""
+    from django.contrib.auth.models import update_last_login
+
+    if request is not None and getattr(request, "signin_verified_user", None) == user.pk:
+        return
+    update_last_login(sender, user, **kwargs)
