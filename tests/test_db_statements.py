@@ -214,3 +214,24 @@ def test_the_counter_reset_resets_as_the_orms_update():
         identity = Identity(key=hand.key, typed=hand.key, user=None, typed_key=hand.key)
         run_together([counter_reset_statement(identity=identity)])
         assert _row(FailureCounter, hand.pk, "key") == _row(FailureCounter, orm.pk, "key"), name
+
+
+def test_the_lookups_second_step_tells_what_the_orms_exists_tells():
+    from django.db.models import Exists, OuterRef
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts.selectors import user_find_by_identifier
+
+    plain, totp, backup, unconfirmed = (UserFactory() for _ in range(4))
+    TOTPDevice.objects.create(user=totp, name="phone", confirmed=True)
+    StaticDevice.objects.create(user=backup, name="backup", confirmed=True)
+    TOTPDevice.objects.create(user=unconfirmed, name="phone", confirmed=False)
+    orm = User.objects.annotate(
+        has=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+        | Exists(StaticDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    )
+    for user in (plain, totp, backup, unconfirmed):
+        found = user_find_by_identifier(identifier=user.username, with_second_step=True)
+        assert found.has_second_step == orm.get(pk=user.pk).has, user.username
+    assert [totp.pk, backup.pk] == sorted(u.pk for u in orm.filter(has=True))
