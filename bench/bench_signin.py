@@ -2,13 +2,14 @@
 
 Prints, in one run:
 - H, the time of one production hash (Argon2id 19 MiB, 2 passes, 1 lane: a verify);
-- a sign-in with the right password from a known browser, p50/p95 as a ratio to H (target
-  <= 1.10), at three depths: ``authenticate()`` through the lockout backend (lockout gate, count,
-  the hash), the sign-in logic (that plus ``login()``: session, audit, records), and the full
-  request (POST /accounts/login/ through every middleware, with the session's final save);
+- a sign-in with the right password from a known browser, p50/p95 as a ratio to H (targets:
+  ``authenticate()`` <= 1.12, the full request <= 1.35), at three depths: ``authenticate()``
+  through the lockout backend (lockout gate, count, the hash), the sign-in logic (that plus
+  ``login()``: session, audit, records), and the full request (POST /accounts/login/ through every
+  middleware, with the session's final save);
 - an attempt while locked (``authenticate()``, and the 429 lock page) as a ratio to H
-  (target <= 0.05);
-- sign-ins per second per core (target >= 30): from the CPU time this process spends per
+  (target for the page <= 0.20);
+- sign-ins per second per core (target >= 40): from the CPU time this process spends per
   sign-in (what one core can serve when it is kept busy; a full request's sign-out is not
   counted), and the one-after-the-other rate of a single process, which also waits for
   PostgreSQL and Redis (and, for full requests, signs out each time);
@@ -424,19 +425,21 @@ def main() -> int:
             (
                 "authenticate() (lockout gate + hash)",
                 lambda: auth_only_times(cookies, "bench.user", 1),
+                "<= 1.12 H",
             ),
             (
                 "sign-in logic (authenticate + login)",
                 lambda: auth_signin_times(cookies, "bench.user", 1),
+                "none",
             ),
-            ("full request", lambda: signin_times(client, "bench.user", 1)),
+            ("full request", lambda: signin_times(client, "bench.user", 1), "<= 1.35 H"),
         )
-        for label, measure in runs:
+        for label, measure, target in runs:
             times, h_now = clock.interleaved(measure, N)
             p50, p95 = pct(times, 50), pct(times, 95)
             print(
                 f"{label}, known browser: p50 {p50 * 1000:.2f} ms = {p50 / h_now:.3f} H, "
-                f"p95 {p95 * 1000:.2f} ms = {p95 / h_now:.3f} H (target p50 <= 1.10 H; "
+                f"p95 {p95 * 1000:.2f} ms = {p95 / h_now:.3f} H (target p50 {target}; "
                 f"H meanwhile {h_now * 1000:.2f} ms)"
             )
         print("  where a sign-in's time goes (median ms):")
@@ -451,18 +454,19 @@ def main() -> int:
         locked_client = Client()
         locked_times(locked_client, "locked.user", 1)
         runs = (
-            ("authenticate()", lambda: auth_locked_times("locked.user", 1)),
+            ("authenticate()", lambda: auth_locked_times("locked.user", 1), "none"),
             (
                 "full request, 429 page",
                 lambda: locked_times(locked_client, "locked.user", 1, lock=False),
+                "<= 0.20 H",
             ),
         )
-        for label, measure in runs:
+        for label, measure, target in runs:
             times, h_now = clock.interleaved(measure, N)
             p50 = pct(times, 50)
             print(
                 f"attempt while locked, {label}: p50 {p50 * 1000:.2f} ms = {p50 / h_now:.3f} H "
-                f"(target <= 0.05 H)"
+                f"(target {target})"
             )
 
         gap_report()
@@ -479,7 +483,7 @@ def main() -> int:
             per_core = count / sum(cpu)
             print(
                 f"sign-ins per second per core ({label}): {per_core:.1f} from CPU time "
-                f"(target >= 30); {rate:.1f} one after the other in one process"
+                f"(target >= 40); {rate:.1f} one after the other in one process"
             )
 
         stored = 0
