@@ -1,6 +1,7 @@
 """The employee's pages: file an unlock request, follow it on its private status page.
 
-Views stay thin: they rate-limit, validate and hand off to ``tickets.services``. Every answer to a
+Views stay thin: they validate and hand off to ``tickets.services`` (the nonces, limits and spam
+check in ``tickets.services.guard``). Every answer to a
 submission is the same whether or not the account exists: a reference and a status page.
 
 The status link (``/tickets/status/<token>/``) is what people keep; opening it moves the token
@@ -24,11 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from accounts.identifiers import identifier_canonical
-from audit.services import audit_record
-from portal import ratelimit
 from portal.net import client_ip, user_agent
-from tickets import conf
 from tickets.errors import TicketClosed
 from tickets.forms import ReplyForm, UnlockRequestForm
 from tickets.selectors import (
@@ -37,23 +34,24 @@ from tickets.selectors import (
     ticket_expected_wait,
     ticket_public_events,
 )
-from tickets.services import (
-    form_nonce_new,
-    status_token_for,
-    ticket_create,
-    ticket_reply,
-    token_hash,
+from tickets.services import ticket_create, ticket_reply, token_hash
+from tickets.services.guard import (
+    filing_ip_hit,
+    filing_spam_answer,
+    filing_username_hit,
+    nonce_issue,
+    nonce_state,
+    nonce_use,
+    reply_hit,
+    status_miss_hit,
 )
 
 logger = logging.getLogger("tickets")
 
-SESSION_NONCES = "tickets_form_nonces"  # nonces of forms shown to this browser
-SESSION_USED = "tickets_used_nonces"  # nonces already turned into a request
 # The status link's token moves here (as its hash) at the first visit, so it leaves the URL.
 SESSION_STATUS = "tickets_status"
 # {"reference", "token"} of the request just filed: its private link is shown once, to copy.
 SESSION_JUST_FILED = "tickets_just_filed"
-KEEP_NONCES = 10
 ENCODING_REFUSED = gettext_lazy(
     "The form arrived in a text encoding we cannot read. Please type it again."
 )
@@ -93,28 +91,6 @@ def _maintenance_notices() -> list:
     return notices_for_question()
 
 
-def _nonce_issue(request: HttpRequest) -> str:
-    nonce = form_nonce_new()
-    issued = request.session.get(SESSION_NONCES, [])
-    request.session[SESSION_NONCES] = [*issued, nonce][-KEEP_NONCES:]
-    return nonce
-
-
-def _nonce_state(request: HttpRequest, nonce: str) -> str:
-    if nonce in request.session.get(SESSION_USED, []):
-        return "used"
-    if nonce in request.session.get(SESSION_NONCES, []):
-        return "issued"
-    return "unknown"
-
-
-def _nonce_use(request: HttpRequest, nonce: str) -> None:
-    issued = [n for n in request.session.get(SESSION_NONCES, []) if n != nonce]
-    used = request.session.get(SESSION_USED, [])
-    request.session[SESSION_NONCES] = issued
-    request.session[SESSION_USED] = [*used, nonce][-KEEP_NONCES:]
-
-
 def _body_is_utf8(request: HttpRequest) -> bool:
     """Django reads undecodable form bytes as Latin-1 letters; we refuse them instead."""
     if request.method != "POST" or request.content_type != "application/x-www-form-urlencoded":
@@ -140,7 +116,7 @@ def unlock_request(request: HttpRequest) -> HttpResponse:
     notices = _maintenance_notices()
     if request.method == "POST" and not _body_is_utf8(request):
         form = UnlockRequestForm(
-            initial={"nonce": _nonce_issue(request)}, maintenance=bool(notices)
+            initial={"nonce": nonce_issue(request=request)}, maintenance=bool(notices)
         )
         messages.error(request, ENCODING_REFUSED)
         return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
@@ -150,7 +126,7 @@ def unlock_request(request: HttpRequest) -> HttpResponse:
         initial={
             "username": request.GET.get("username", "")[:150],
             "lock_reference": request.GET.get("ref", "")[:16],
-            "nonce": _nonce_issue(request),
+            "nonce": nonce_issue(request=request),
         },
         maintenance=bool(notices),
     )
@@ -170,26 +146,22 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
     if notices and request.POST.get("maintenance_answer") == "maintenance":
         # The maintenance explains it: nothing is filed, the page says when to come back.
         return render(request, "tickets/maintenance_wait.html", {"notices": notices})
-    ip = client_ip(request)
-    wait = ratelimit.hit("ip", ip, conf.get("TICKETS_RATE_IP"))
+    wait = filing_ip_hit(request=request)
     form = UnlockRequestForm(request.POST, maintenance=bool(notices))
     valid = form.is_valid()
     if wait:
         form.add_error(None, _wait_text(wait))
-        audit_record(event="ticket.rate_limited", request=request, data={"scope": "ip"})
         return _limited(_form_page(request, form, notices, HTTPStatus.TOO_MANY_REQUESTS), wait)
     if form.is_spam:
-        # A bot filled the hidden field: it gets a normal-looking answer, nothing is filed.
-        audit_record(event="ticket.spam_blocked", request=request, data={"field": "website"})
-        return _follow(request, status_token_for(form_nonce_new()))
+        return _follow(request, filing_spam_answer(request=request))
     if not valid:
         return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
     data = form.cleaned_data
     nonce = data["nonce"]
-    state = _nonce_state(request, nonce)
+    state = nonce_state(request=request, nonce=nonce)
     if state == "unknown":
         fresh = request.POST.copy()
-        fresh["nonce"] = _nonce_issue(request)
+        fresh["nonce"] = nonce_issue(request=request)
         form = UnlockRequestForm(fresh, maintenance=bool(notices))
         form.is_valid()
         form.add_error(
@@ -201,18 +173,9 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
         )
         return _form_page(request, form, notices, HTTPStatus.BAD_REQUEST)
     if state == "issued":
-        # The text's canonical form, never the account it names: the answer must not depend on
-        # whether one exists (the account's own limit is applied, silently, by the service).
-        key = identifier_canonical(data["username"])
-        wait = ratelimit.hit("username", key, conf.get("TICKETS_RATE_USERNAME"))
+        wait = filing_username_hit(request=request, username=data["username"])
         if wait:
             form.add_error(None, _wait_text(wait))
-            audit_record(
-                event="ticket.rate_limited",
-                request=request,
-                subject=data["username"],
-                data={"scope": "username"},
-            )
             response = _form_page(request, form, notices, HTTPStatus.TOO_MANY_REQUESTS)
             return _limited(response, wait)
     filed = ticket_create(
@@ -226,11 +189,11 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
         receipt_channel=data["receipt"],
         not_maintenance=bool(notices) and data["maintenance_answer"] == "other",
         language=get_language() or "",
-        ip=ip,
+        ip=client_ip(request),
         ua=user_agent(request),
         request=request,
     )
-    _nonce_use(request, nonce)
+    nonce_use(request=request, nonce=nonce)
     if filed.created:
         request.session[SESSION_JUST_FILED] = {
             "reference": filed.ticket.reference,
@@ -243,11 +206,7 @@ def _submit(request: HttpRequest, notices: list) -> HttpResponse:
 
 def _invalid(request: HttpRequest, *, count: bool) -> HttpResponse:
     """The one answer for a link that opens nothing; ``count``: a guess at a token."""
-    wait = 0
-    if count:
-        wait = ratelimit.hit(
-            "status_miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS")
-        )
+    wait = status_miss_hit(request=request) if count else 0
     code = HTTPStatus.TOO_MANY_REQUESTS if wait else HTTPStatus.NOT_FOUND
     response = render(request, "tickets/status_invalid.html", status=code)
     return _private(_limited(response, wait) if wait else response)
@@ -320,7 +279,7 @@ def _reply(request: HttpRequest, ticket) -> tuple[ReplyForm, int]:
         return form, HTTPStatus.CONFLICT
     if not form.is_valid():
         return form, HTTPStatus.BAD_REQUEST
-    wait = ratelimit.hit("reply", ticket.reference, conf.get("TICKETS_RATE_REPLY"))
+    wait = reply_hit(reference=ticket.reference)
     if wait:
         form.add_error(None, _wait_text(wait))
         return form, HTTPStatus.TOO_MANY_REQUESTS
