@@ -16,13 +16,7 @@ DEFAULTS = {
     "CODE_SENDS_PER_HOUR": 5,  # per account and purpose
     "CODE_SMS_PER_HOUR": 3,  # SMS codes per account (and per typed identifier in a reset)
     "CODE_TRIES_WINDOW_SECONDS": 3600,  # a device stopped by wrong tries opens again after this
-    # --- Self-service password reset (accounts.flows.reset) -----------------------------------
-    "RESET_FLOW_TTL_SECONDS": 3600,  # a reset must be finished within an hour of starting
-    "RESET_NEW_PASSWORD_SECONDS": 900,  # after the code, 15 minutes to choose the password
-    "RESET_IP_SENDS_PER_HOUR": 20,  # codes one client address may ask for
-    "RESET_IP_FAILURES_PER_HOUR": 50,  # wrong codes one client address may type
-    "RESET_BLOCK_AFTER_FAILURES": 20,  # consecutive wrong codes that block self-service reset
-    "RESET_BLOCK_HOURS": 24,
+    # --- The agents' reset link (the self-service reset's own knobs are in reset/conf.py) ------
     "RESET_INVITE_TTL_SECONDS": 3600,  # an agent's reset link works for an hour, once
     # --- The security page --------------------------------------------------------------------
     "CONTACT_PROMPT_SKIPS": 3,  # times a user without a verified contact may skip adding one

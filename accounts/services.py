@@ -20,6 +20,7 @@ from accounts.errors import ResetInviteRefused, WrongPassword
 from accounts.masking import mask_contact
 from accounts.models import PasswordHistory, ResetBlock, ResetFlow, User, UserSession
 from accounts.passwords import password_check
+from accounts.reset_keys import sha, typed_key
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
 from messaging.guard import sms_allowed_region
@@ -230,7 +231,6 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
     step if enrolled, and chooses a password. Counts toward the account's 5 reset sends per
     hour. Raises ``ResetInviteRefused``.
     """
-    from accounts.flows.reset_limits import sha, typed_key
     from messaging.errors import MessagingError
     from messaging.services import messaging_send
 

@@ -68,8 +68,8 @@ def start_once(identifier: str) -> tuple[float, Client]:
 def main() -> int:
     from celery import current_app
 
-    from accounts.flows.reset import SESSION_KEY
-    from accounts.flows.reset_dispatch import reset_dispatch
+    from reset.flow import SESSION_KEY
+    from reset.dispatch import reset_dispatch
     from accounts.models import ResetFlow
     from tests.factories import UserFactory
 

@@ -75,6 +75,7 @@ LOCAL_APPS = [
     "accounts",
     "messaging",
     "signin",
+    "reset",
     "notices",
     "tickets",
 ]

@@ -11,7 +11,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("signin.urls")),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("reset.urls")),
     path("account/", include("accounts.urls_self")),
     path("tickets/", include("tickets.urls")),
     path("", include("notices.urls")),

@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 import pytest
 
-from accounts.flows.reset import SESSION_KEY
+from reset.flow import SESSION_KEY
 from accounts.models import ResetFlow
 from tests.accounts.conftest import NEW, SECOND, START, VERIFY, last_code
 

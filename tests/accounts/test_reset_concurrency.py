@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 
 from accounts import codes
-from accounts.flows import reset
+from reset import flow as reset
 from accounts.models import ResetFlow
 from tests.accounts.conftest import START, last_code
 
@@ -63,7 +63,7 @@ def test_ten_concurrent_checks_of_one_code_give_one_success(user):
 
 
 def test_ten_concurrent_dispatches_of_one_code_queue_it_once(user, client):
-    from accounts.flows.reset_dispatch import reset_dispatch
+    from reset.dispatch import reset_dispatch
     from accounts.models import ContactCodeDevice
     from messaging.models import OutboxMessage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from accounts.flows.reset_dispatch import reset_dispatch, reset_dispatch_sweep
+from reset.dispatch import reset_dispatch, reset_dispatch_sweep
 from accounts.models import ResetFlow
 from messaging.models import OutboxMessage
 

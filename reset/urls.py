@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from accounts.views import reset
+from reset import views as reset
 
 app_name = "reset"
 urlpatterns = [

@@ -31,19 +31,23 @@ from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import codes, conf, twostep
-from accounts.flows import reset_dispatch as dispatch
-from accounts.flows import reset_limits as limits
-from accounts.flows.reset_outcome import Outcome
+from accounts import codes, twostep
 from accounts.models import (
     ContactCodeDevice,
     ResetFlow,
     User,
     normalize_identifier,
 )
+from accounts.reset_keys import sha, typed_key
+from accounts.services import user_password_set
 from audit.services import audit_record
+from messaging.services import messaging_notify_user
 from portal.net import browser_label, client_ip, user_agent
+from reset import conf, dispatch, limits
+from reset.outcome import Outcome
 from signin.browsers import typed_known
+from signin.flow import has_second_step
+from signin.services import lock_clear
 
 logger = logging.getLogger(__name__)
 
@@ -79,13 +83,11 @@ def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
         # NO KEY UPDATE: the steps change no key, and a code device being written for this flow
         # (its KEY SHARE) must not make a step wait.
         qs = qs.select_for_update(of=("self",), no_key=True)
-    return qs.filter(key_hash=limits.sha(key)).first()
+    return qs.filter(key_hash=sha(key)).first()
 
 
 def has_second_factor(user: User) -> bool:
     """Whenever sign-in would ask for a second step (an authenticator or backup codes)."""
-    from signin.flow import has_second_step
-
     return has_second_step(user)
 
 
@@ -160,7 +162,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
     if channel not in codes.CHANNELS:
         raise ValueError("channel must be email or sms")
     ip = client_ip(request)
-    key = limits.typed_key(identifier)
+    key = typed_key(identifier)
     typed = normalize_identifier(identifier)[:254]
     subject = typed[:150]
     # A browser that signed in with this very text already knows the account exists, and is most
@@ -175,7 +177,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
     flow_key = secrets.token_urlsafe(32)
     with transaction.atomic():
         flow = ResetFlow.objects.create(
-            key_hash=limits.sha(flow_key),
+            key_hash=sha(flow_key),
             identifier_key=key,
             typed=typed,
             channel=channel,
@@ -347,10 +349,6 @@ def reset_second_factor(*, request: HttpRequest, token: str) -> Outcome:
 def reset_complete(*, request: HttpRequest, new_password: str) -> Outcome:
     """Set the password (``ValidationError`` with the reasons if refused; nothing changes then),
     end every session, lift the lock, notify every verified contact. Never signs in."""
-    from accounts.services import user_password_set
-    from messaging.services import messaging_notify_user
-    from signin.services import lock_clear
-
     now = timezone.now()
     with transaction.atomic():
         flow = flow_from_session(request, lock=True)

@@ -1,8 +1,9 @@
-"""Celery tasks of the accounts app: thin (ids in, a flow step out), idempotent."""
+"""Celery tasks of the reset journey: thin (ids in, a flow step out), idempotent. Their names
+are the ones queued messages and the beat schedule carry (``accounts.*``)."""
 
 from celery import shared_task
 
-from accounts.flows import reset_dispatch
+from reset import dispatch as reset_dispatch
 
 
 @shared_task(name="accounts.reset_code_dispatch", ignore_result=True, acks_late=True)

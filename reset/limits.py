@@ -10,33 +10,23 @@ row (audited, listed for agents in the admin) and a notice to the account's veri
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
-from accounts import codes, conf, ratelimit
-from accounts.flows.reset_outcome import Outcome
-from accounts.identifiers import identifier_canonical
+from accounts import codes, ratelimit
+from accounts import conf as accounts_conf
 from accounts.models import CodeChannel, ResetBlock, ResetFlow, User
 from audit.services import audit_record
+from messaging.services import messaging_notify_user
+from reset import conf
+from reset.outcome import Outcome
 
 STEPS = ("code", "second_factor")
 
 
 # --- keys ---------------------------------------------------------------------------------------
-def sha(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def typed_key(identifier: str) -> str:
-    """A keyed hash of what was typed, in its canonical form (``accounts.identifiers``)."""
-    canonical = identifier_canonical((identifier or "")[:254])
-    return salted_hmac("accounts.reset.typed", canonical, algorithm="sha256").hexdigest()
-
-
 def block_key_typed(key: str) -> str:
     return f"typed:{key}"
 
@@ -95,13 +85,13 @@ def visible_caps(*, ip: str, key: str, channel: str, known_browser: bool = False
     if block is not None and not known_browser:
         return Outcome(ok=False, error="blocked", retry_at=block.until)
     sends = ratelimit.window_state(
-        _typed_sends_key(key), limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600
+        _typed_sends_key(key), limit=accounts_conf.get("CODE_SENDS_PER_HOUR"), window=3600
     )
     if sends.retry_at:
         return Outcome(ok=False, error="send_limited", retry_at=sends.retry_at)
     if channel == CodeChannel.SMS:
         sms = ratelimit.window_state(
-            _typed_sms_key(key), limit=conf.get("CODE_SMS_PER_HOUR"), window=3600
+            _typed_sms_key(key), limit=accounts_conf.get("CODE_SMS_PER_HOUR"), window=3600
         )
         if sms.retry_at:
             return Outcome(ok=False, error="sms_capped", retry_at=sms.retry_at)
@@ -175,8 +165,6 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
         data={"block": block.pk, "kind": key.split(":", 1)[0], "failures": failures},
     )
     if user is not None and not already_told:
-        from messaging.services import messaging_notify_user
-
         messaging_notify_user(
             user=user,
             kind="reset_blocked",

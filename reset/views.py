@@ -1,5 +1,5 @@
 """Self-service password reset pages (/accounts/password/reset/...). Thin: each view reads its
-form and hands over to ``accounts.flows.reset``; what to show comes back as an ``Outcome``."""
+form and hands over to ``reset.flow``; what to show comes back as an ``Outcome``."""
 
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts import codes, conf
-from accounts.flows import reset
-from accounts.flows.reset_outcome import Outcome
+from accounts import codes
 from accounts.forms import CodeForm, NewPasswordForm, ResetStartForm, SecondFactorForm
 from accounts.models import CodeChannel, ResetFlow
 from accounts.passwords import password_rules
 from portal.net import client_ip
+from reset import conf
+from reset import flow as reset
+from reset.outcome import Outcome
 
 STEP_URLS = {
     "verify": "reset:verify",
@@ -44,7 +45,7 @@ def restart_page(request: HttpRequest, error: str) -> HttpResponse:
     outcome = Outcome(ok=False, error=error)
     return render(
         request,
-        "accounts/reset/restart.html",
+        "reset/restart.html",
         {"message": outcome.message, "error": error},
         status=HTTPStatus.BAD_REQUEST,
     )
@@ -76,7 +77,7 @@ sensitive = method_decorator(
 
 @sensitive
 class StartView(View):
-    template = "accounts/reset/start.html"
+    template = "reset/start.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, ResetStartForm())
@@ -109,7 +110,7 @@ class StartView(View):
 
 @sensitive
 class VerifyView(View):
-    template = "accounts/reset/verify.html"
+    template = "reset/verify.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         flow, elsewhere = _open_flow(request, at=ResetFlow.State.CODE_SENT)
@@ -159,7 +160,7 @@ class VerifyView(View):
         invited = bool(flow.started_by_id)
         return render(
             request,
-            "accounts/reset/invite.html" if invited else self.template,
+            "reset/invite.html" if invited else self.template,
             {
                 "form": form,
                 "flow": flow,
@@ -175,7 +176,7 @@ class VerifyView(View):
 
 @sensitive
 class SecondFactorView(View):
-    template = "accounts/reset/second_factor.html"
+    template = "reset/second_factor.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _flow, elsewhere = _open_flow(request, at=ResetFlow.State.SECOND_FACTOR)
@@ -205,7 +206,7 @@ class SecondFactorView(View):
 
 @sensitive
 class NewPasswordView(View):
-    template = "accounts/reset/new_password.html"
+    template = "reset/new_password.html"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _flow, elsewhere = _open_flow(request, at=ResetFlow.State.READY)

@@ -17,17 +17,18 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import codes
-from accounts.flows import reset_limits as limits
 from accounts.models import CodeChannel, ResetFlow
 from accounts.selectors import user_find_by_identifier
 from audit.services import audit_record
 from portal.tasks import task_enqueue_on_commit
+from reset import limits
 
 
 def dispatch_on_commit(flow_id: int, send_no: int) -> None:
     """Queue the code's dispatch after commit. With the broker down the request still answers;
     the sweep (``accounts.reset_dispatch_sweep``) sends it shortly."""
-    from accounts.tasks import reset_code_dispatch
+    # Imported here: reset.tasks imports this module (the task runs reset_dispatch).
+    from reset.tasks import reset_code_dispatch
 
     task_enqueue_on_commit(reset_code_dispatch, flow_id, send_no)
 
@@ -120,10 +121,11 @@ def reset_dispatch_sweep() -> int:
         last_sent_at__lt=now - timedelta(seconds=30),
         last_sent_at__gt=now - timedelta(seconds=codes.code_ttl_seconds() // 2),
     ).values_list("pk", "sends")
+    # Imported here: reset.tasks imports this module (the task runs reset_dispatch).
+    from reset.tasks import reset_code_dispatch
+
     count = 0
     for flow_id, sends in stale:
-        from accounts.tasks import reset_code_dispatch
-
         reset_code_dispatch.delay(flow_id, sends)
         count += 1
     return count
