@@ -24,6 +24,7 @@ test: $(STAMP) lint
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
@@ -39,10 +40,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH)
 
 messages: $(STAMP)
-	for app in portal accounts signin messaging notices tickets audit; do \
+	for app in portal audit messaging accounts signin reset notices tickets; do \
 	  (cd $$app && DJANGO_DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete) ; \
 	done
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i 'var/*' -i '*/migrations/*' --ignore 'portal/*' --ignore 'accounts/*' --ignore 'signin/*' --ignore 'messaging/*' --ignore 'notices/*' --ignore 'tickets/*' --ignore 'audit/*' --ignore 'tests/*' --ignore 'bench/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i 'var/*' -i '*/migrations/*' --ignore 'portal/*' --ignore 'accounts/*' --ignore 'signin/*' --ignore 'reset/*' --ignore 'messaging/*' --ignore 'notices/*' --ignore 'tickets/*' --ignore 'audit/*' --ignore 'tests/*' --ignore 'bench/*'
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:

@@ -106,4 +106,3 @@ def signins_recent_for_user(
         )
         for row in rows
     ]
-

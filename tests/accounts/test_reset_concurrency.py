@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from accounts import codes
-from reset import flow as reset
 from accounts.models import ResetFlow
+from reset import flow as reset
 from tests.accounts.conftest import START, last_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -63,9 +63,9 @@ def test_ten_concurrent_checks_of_one_code_give_one_success(user):
 
 
 def test_ten_concurrent_dispatches_of_one_code_queue_it_once(user, client):
-    from reset.dispatch import reset_dispatch
     from accounts.models import ContactCodeDevice
     from messaging.models import OutboxMessage
+    from reset.dispatch import reset_dispatch
 
     client.post(START, {"identifier": "zhang.wei", "channel": "email"})
     flow = ResetFlow.objects.get()

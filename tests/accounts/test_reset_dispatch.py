@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from reset.dispatch import reset_dispatch, reset_dispatch_sweep
 from accounts.models import ResetFlow
 from messaging.models import OutboxMessage
+from reset.dispatch import reset_dispatch, reset_dispatch_sweep
 
 pytestmark = pytest.mark.django_db
 
