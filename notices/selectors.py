@@ -107,14 +107,6 @@ def notices_active(*, now: datetime | None = None) -> list[Notice]:
     return [n for n in notices_window(now=now) if n.is_active_at(now)]
 
 
-def notices_for_banner(
-    *, now: datetime | None = None, dismissed: frozenset[int] | set[int] = frozenset()
-) -> list[Notice]:
-    """What the banner shows: the window minus informational notices dismissed this session."""
-    hidden = set(dismissed)
-    return [n for n in notices_window(now=now) if not (n.dismissible and n.pk in hidden)]
-
-
 def notices_disruptive(*, now: datetime | None = None) -> list[Notice]:
     """Active warnings, outages and sign-in blocks: what can make sign-in or a system fail.
 

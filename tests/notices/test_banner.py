@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notices.models import Notice, Severity
-from notices.selectors import CACHE_KEY, notices_for_banner, notices_window
+from notices.selectors import CACHE_KEY, notices_window
 from notices.services import SESSION_DISMISSED
 from tests.conftest import clear_cache
 from tests.factories import otp_force_login
@@ -151,7 +151,7 @@ def test_warm_banner_makes_no_query(clock, client, django_assert_num_queries):
         response = client.get("/")
     assert len(response.context["site_notices"]) == 3
     with django_assert_num_queries(0):
-        assert len(notices_for_banner()) == 3
+        assert len(notices_window()) == 3
 
 
 def test_warm_banner_adds_no_query_to_a_signed_in_page(clock, en, user):
