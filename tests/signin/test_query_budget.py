@@ -30,11 +30,8 @@ def test_a_sign_in_from_a_known_browser_stays_within_its_query_budget(
     for _ in range(2):  # the browser becomes known, then its own counter row exists
         sign_in(en, user.username)
         en.post("/accounts/logout/")
-    # Before: 28 (the session record took 8 statements, now 1; the count took a row lock and an
-    # update, now one UPDATE), then 22 (Django's session row: a key check, a savepoint, an
-    # INSERT and a release at login, an UPDATE in its own transaction at the end; the device
-    # query; SET LOCAL in messages of their own), then 6 (BEGIN and COMMIT around the records),
-    # then 4 (the session row in a message of its own at the end of the response).
+    # The account lookup, the counting UPDATE, and the sign-in's records with the session row in
+    # one message.
     with django_assert_max_num_queries(3):
         response = sign_in(en, user.username)
     assert response.status_code == HTTPStatus.FOUND
@@ -47,9 +44,7 @@ def test_an_attempt_while_locked_is_refused_and_audited_in_two_statements(
 ):
     fail(en, typed, 5)
     refused_before = AuditEvent.objects.filter(event="signin.refused").count()
-    # Before: account lookup, counter row lock, audit row, in a transaction; then BEGIN, SET,
-    # INSERT, COMMIT; then the audit row alone after a read of the lock's copy in Redis; then
-    # one statement (the lock read and the audit row in one CTE, a second way to write it).
+    # The lock's row read by what was typed, then the refusal's audit row (refusal_record).
     with django_assert_max_num_queries(2) as captured:
         response = post_login(en, typed)
     assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
