@@ -28,6 +28,7 @@ from django_otp.admin import OTPAdminSite
 
 from audit.services import audit_record
 from signin import flow
+from signin.attempt import attempt_of
 from signin.flow import code_check, has_second_step, release_pending
 
 
@@ -88,7 +89,7 @@ class AdminOTPAuthenticationForm(AdminAuthenticationForm):
             device=device,
             door="admin",
         )
-        self.request.signin_admin_password_expired = True
+        attempt_of(self.request).admin_password_expired = True
         raise forms.ValidationError(self.error_messages["password_expired"], code="expired")
 
 
@@ -114,6 +115,6 @@ class PortalAdminSite(OTPAdminSite):
             target = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
             return redirect(f"{reverse('accounts:two_step_verify')}?{urlencode({'next': target})}")
         response = super().login(request, extra_context)
-        if getattr(request, "signin_admin_password_expired", False):
+        if attempt_of(request).admin_password_expired:
             return redirect("signin:password_expired")
         return response

@@ -10,7 +10,7 @@ class SigninConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         # Django's ``update_last_login`` stays in charge of every login but one: a sign-in whose
-        # credentials were checked here (``signin_verified_user``) sends ``last_login`` with its
+        # credentials were checked here (``Attempt.verified_user``) sends ``last_login`` with its
         # other records in one message (``signin.services.signin_succeeded``), where Django's
         # receiver would add a statement (and, in the bookkeeping's one-statement transaction,
         # a second synchronous commit) of its own. Guarded by tests/signin/test_last_login.py.
@@ -27,6 +27,8 @@ def last_login_update(sender, user, request=None, **kwargs) -> None:
     """Django's ``update_last_login``, except for a sign-in, whose records write it."""
     from django.contrib.auth.models import update_last_login
 
-    if request is not None and getattr(request, "signin_verified_user", None) == user.pk:
+    from signin.attempt import attempt_of
+
+    if request is not None and attempt_of(request).verified_user == user.pk:
         return
     update_last_login(sender, user, **kwargs)

@@ -23,6 +23,7 @@ from django.utils.crypto import salted_hmac
 from accounts.identifiers import identifier_canonical
 from portal.keys import signing_keys
 from signin import conf
+from signin.attempt import attempt_of
 
 SALT = "signin.known-browser"
 DAY = 86400
@@ -39,7 +40,8 @@ def _max_age_days() -> int:
 def _read(request: HttpRequest | None) -> dict:
     if request is None:
         return {}
-    cached = getattr(request, "_signin_known_browser", None)
+    attempt = attempt_of(request)
+    cached = attempt.browser_cookie_read
     if cached is not None:
         return cached
     raw = getattr(request, "COOKIES", {}).get(conf.get("SIGNIN_KNOWN_BROWSER_COOKIE"), "")
@@ -55,7 +57,7 @@ def _read(request: HttpRequest | None) -> dict:
             and isinstance(loaded.get("a"), dict)
         ):
             data = loaded
-    request._signin_known_browser = data
+    attempt.browser_cookie_read = data
     return data
 
 

@@ -21,10 +21,11 @@ from django.utils.crypto import constant_time_compare
 from portal.net import client_ip
 from portal.redirects import safe_next_url
 from signin import browsers, conf
+from signin.attempt import Refused, attempt_of, door_of
 from signin.db import bookkeeping
 from signin.identity import identity_for_user
-from signin.lockout import Refused, attempt_begin, attempt_release
-from signin.services import door_of, refusal_record
+from signin.lockout import attempt_begin, attempt_release
+from signin.services import refusal_record
 
 PENDING = "signin.pending"
 BACKEND = "signin.backends.LockoutBackend"
@@ -155,15 +156,15 @@ def code_check(*, request: HttpRequest, user, code: str):
 
     Returns the device that accepted the code, or None. A wrong code, or a code sent while
     locked (neither counted nor checked), goes through the same failure path as a wrong password
-    (``user_login_failed``); ``request.axes_locked_out`` then says whether to show the lock page.
+    (``user_login_failed``); ``attempt_of(request).locked_out`` then says whether to show the lock
+    page.
     """
     identity = identity_for_user(user=user)
-    request.signin_identity = identity
-    request.signin_attempt = request.signin_refusal = None
-    request.signin_finalized = False
-    request.signin_refusal_recorded = False
+    attempt = attempt_of(request)
+    attempt.identity = identity
+    attempt.check_begin()
     try:
-        attempt = attempt_begin(
+        counted = attempt_begin(
             identity=identity,
             ip=client_ip(request),
             browser=browsers.known_browser_id(request, user),
@@ -171,16 +172,16 @@ def code_check(*, request: HttpRequest, user, code: str):
             on_refused=lambda refusal: refusal_record(request=request, refusal=refusal),
         )
     except Refused as refused:
-        request.signin_refusal = refused.refusal
-        request.signin_reason = "locked"
-        request.axes_locked_out = refused.refusal.lock is not None
+        attempt.refusal = refused.refusal
+        attempt.reason = "locked"
+        attempt.locked_out = refused.refusal.lock is not None
     else:
         device = _verify(user=user, code=code)
         if device is not None:
-            attempt_release(attempt=attempt)
+            attempt_release(attempt=counted)
             return device
-        request.signin_attempt = attempt
-        request.signin_reason = "bad_code"
+        attempt.counted = counted
+        attempt.reason = "bad_code"
     user_login_failed.send(
         sender=__name__, credentials={"username": user.get_username()}, request=request
     )
@@ -200,10 +201,11 @@ def complete(*, request: HttpRequest, user, device=None) -> None:
     ``user_logged_in`` receivers: counters, audit, session record, known browser), in one
     transaction with the new session row."""
     pending_drop(request)
+    attempt = attempt_of(request)
     if device is not None:
         user.otp_device = device  # django_otp.login() runs on user_logged_in
-        request.signin_second_step = "totp" if "totp" in device.persistent_id else "backup_code"
-    request.signin_verified_user = user.pk
+        attempt.second_step = "totp" if "totp" in device.persistent_id else "backup_code"
+    attempt.verified_user = user.pk
     # Without a session yet (the usual case) login() itself writes nothing (signin.sessions) and
     # the sign-in's records are one message (signin.services): it is its own transaction, sent
     # without BEGIN and COMMIT. A session to replace adds its DELETE: one transaction then.
@@ -214,7 +216,7 @@ def complete(*, request: HttpRequest, user, device=None) -> None:
 def release_pending(request: HttpRequest) -> None:
     """Give back the count of a right password whose sign-in did not complete in this request
     (a second step follows, or a door refused the account after the check)."""
-    attempt = getattr(request, "signin_unreleased", None)
-    if attempt is not None:
-        request.signin_unreleased = None
-        attempt_release(attempt=attempt)
+    attempt = attempt_of(request)
+    if attempt.unreleased is not None:
+        counted, attempt.unreleased = attempt.unreleased, None
+        attempt_release(attempt=counted)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from axes.handlers.database import AxesDatabaseHandler
 
 from signin import services
+from signin.attempt import attempt_of
 from signin.identity import identity_resolve
 from signin.lockout import refusal_check
 
@@ -47,14 +48,14 @@ class PortalAxesHandler(AxesDatabaseHandler):
     def user_logged_in(self, sender, request, user, **kwargs):
         # Only a sign-in whose credentials were checked here (either door, any second step) is
         # recorded; a login() without them (a test's force_login) is not a sign-in.
-        if request is None or getattr(request, "signin_verified_user", None) != user.pk:
+        if request is None or attempt_of(request).verified_user != user.pk:
             return
         services.signin_succeeded(request=request, user=user)
 
     def user_logged_out(self, sender, request, user, **kwargs):
         if request is None:
             return
-        reason = getattr(request, "signin_signout_reason", "signed_out")
+        reason = attempt_of(request).signout_reason
         services.signout_record(request=request, user=user, reason=reason)
 
     def clean_expired_user_attempts(self, request=None, credentials=None) -> int:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import IntegrityError, connection, transaction
@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from signin import conf, iplimit
+from signin.attempt import Counted, Refusal, Refused, refusal_decide
 from signin.db import bookkeeping
 from signin.identity import Identity
 from signin.models import FailureCounter, Lock, Scope
@@ -40,80 +41,29 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_SOURCES = 20
 
 
-@dataclass
-class Attempt:
-    """One counted attempt (password or code) in flight."""
-
-    identity: Identity
-    browser: str  # known-browser ID, "" for a browser the account does not know
-    ip: str | None
-    ip_number: int  # this attempt's place in the IP's failures (0: the IP is not counted)
-    ip_bucket: int
-    number: int  # this attempt's place in the account's (or browser's) run of failures
-    started_at: datetime
-    door: str = "site"
-    locks: list[Lock] = field(default_factory=list)  # locks this attempt started
-    typed_key: str = ""  # counted on what was typed when it fails ("": a code, a known browser)
-    typed_number: int = 0  # its place in the failures typed as ``typed_key`` (once it failed)
-
-    @property
-    def scope(self) -> str:
-        return Scope.BROWSER if self.browser else Scope.ACCOUNT
-
-    @property
-    def shown_number(self) -> int:
-        """The failure count the page may show: for a password typed in a browser the account
-        does not know, the failures typed as that text (the same for a real and an unknown name,
-        ``signin.typed_counter``), never the account's, which every spelling feeds."""
-        return self.typed_number if self.typed_key else self.number
-
-    @property
-    def attempts_left(self) -> int:
-        return max(conf.failure_limit() - self.shown_number, 0)
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """Why an attempt was refused before any hashing. ``lock`` is None when the account's last
-    allowed attempts are still being checked by concurrent requests (no lock exists yet).
-    ``ip_block``: the client IP's block, when counting this refusal on the IP started it."""
-
-    identity: Identity
-    scope: str
-    lock: Lock | None
-    ip_block: Lock | None = None
-
-    @property
-    def reference(self) -> str | None:
-        return self.lock.reference if self.lock else None
-
-    @property
-    def locked_until(self) -> datetime | None:
-        return self.lock.locked_until if self.lock else None
-
-
-class Refused(Exception):
-    def __init__(self, refusal: Refusal) -> None:
-        super().__init__(refusal.scope)
-        self.refusal = refusal
-
-
 # --- Reading --------------------------------------------------------------------------------
 def refusal_check(*, identity: Identity, ip: str | None, browser: str = "") -> Refusal | None:
     """Whether an attempt would be refused now, without counting anything."""
-    if not browser:
-        reference = iplimit.block_reference(ip)
-        if reference:
-            return Refusal(identity=identity, scope=Scope.IP, lock=_lock_by_reference(reference))
+    now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
     row = (
         FailureCounter.objects.filter(
-            scope=scope, key=identity.key, browser=browser, locked_until__gt=timezone.now()
+            scope=scope, key=identity.key, browser=browser, locked_until__gt=now
         )
         .select_related("lock")
         .first()
     )
-    return Refusal(identity=identity, scope=scope, lock=row.lock) if row else None
+    reference = None if browser else iplimit.block_reference(ip)
+    return refusal_decide(
+        identity=identity,
+        browser=browser,
+        scope=scope,
+        lock=row.lock if row else None,
+        locked_until=row.locked_until if row else None,
+        now=now,
+        ip_blocked=bool(reference),
+        ip_lock=lambda: _lock_by_reference(reference),
+    )
 
 
 def _lock_by_reference(reference: str | None) -> Lock | None:
@@ -129,7 +79,7 @@ def attempt_begin(
     door: str = "site",
     typed: bool = False,
     on_refused: Callable[[Refusal], None] | None = None,
-) -> Attempt:
+) -> Counted:
     """Count one attempt before its check runs, or raise ``Refused`` (then it is counted only
     against the IP, as a failure; ``on_refused`` runs first, inside the same transaction, to
     record the refusal). ``typed``: a password typed at a sign-in door, whose failure also counts
@@ -155,13 +105,21 @@ def attempt_begin(
             row = _row_for_update(scope, identity.key, browser)
             if _roll(row, now):
                 row.save(update_fields=ROLL_FIELDS)
-            if row.locked_until or row.failures >= conf.failure_limit():
+            refusal = refusal_decide(
+                identity=identity,
+                browser=browser,
+                scope=scope,
+                lock=row.lock,
+                locked_until=row.locked_until,
+                now=now,
+                at_limit=row.failures >= conf.failure_limit(),
+                ip_blocked=ip_count.refused,
+                ip_lock=lambda: _lock_by_reference(ip_count.reference),
+            )
+            if refusal is not None and refusal.scope != Scope.IP:
                 counted = None if browser else ip_count
                 ip_block = refusal_ip_count(ip=ip, counted=counted, now=now)
-                refusal = Refusal(identity=identity, scope=scope, lock=row.lock, ip_block=ip_block)
-            elif ip_count.refused:
-                lock = _lock_by_reference(ip_count.reference)
-                refusal = Refusal(identity=identity, scope=Scope.IP, lock=lock)
+                refusal = replace(refusal, ip_block=ip_block)
             if refusal is not None:
                 if on_refused is not None:
                     on_refused(refusal)
@@ -170,7 +128,7 @@ def attempt_begin(
                 number = row.failures
     if refusal is not None:
         raise Refused(refusal)
-    return Attempt(
+    return Counted(
         identity=identity,
         browser=browser,
         ip=ip,
@@ -236,7 +194,7 @@ def _ip_counted_before(ip: str | None, browser: str) -> bool:
     return not browser and iplimit.counted(ip)
 
 
-def attempt_release(*, attempt: Attempt, account: bool = True) -> None:
+def attempt_release(*, attempt: Counted, account: bool = True) -> None:
     """The check passed: the attempt was not a failure, give its count back (to the IP only when
     ``account`` is False: a sign-in that completes resets the account's counter anyway)."""
     if account:
@@ -250,7 +208,7 @@ def attempt_release(*, attempt: Attempt, account: bool = True) -> None:
         iplimit.give_back(attempt.ip, attempt.ip_bucket)
 
 
-def attempt_fail(*, attempt: Attempt) -> list[Lock]:
+def attempt_fail(*, attempt: Counted) -> list[Lock]:
     """The check failed. Start the account's (or browser's) lock when this was the limit-th
     failure, and the IP's block when the IP reached its limit. Returns the locks started."""
     now = timezone.now()
@@ -360,7 +318,7 @@ def _count(row: FailureCounter, now: datetime) -> None:
     row.save(update_fields=["failures", "window_started_at", "last_failure_at"])
 
 
-def _lock_start(row: FailureCounter, *, attempt: Attempt, now: datetime) -> Lock:
+def _lock_start(row: FailureCounter, *, attempt: Counted, now: datetime) -> Lock:
     minutes = conf.cooloff_minutes()
     recent = row.last_lock_ended_at and row.last_lock_ended_at > now - conf.recurrence_window()
     if recent and row.last_lock_minutes:

@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from signin import browsers, conf
+from signin.attempt import attempt_of
 from signin.flow import release_pending
 from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
 
@@ -29,7 +30,7 @@ class SessionPolicyMiddleware:
             self._check(request)
         response = self.get_response(request)
         release_pending(request)
-        cookie = getattr(request, "signin_known_browser_cookie", None)
+        cookie = attempt_of(request).known_browser_cookie
         if cookie:
             browsers.cookie_set(response, cookie)
         return response
@@ -49,7 +50,8 @@ class SessionPolicyMiddleware:
         idle = now - last_seen > conf.idle_timeout().total_seconds()
         too_old = now - signed_in_at > conf.absolute_timeout().total_seconds()
         if idle or too_old:
-            request.signin_signout_reason = "idle_timeout" if idle else "absolute_timeout"
+            reason = "idle_timeout" if idle else "absolute_timeout"
+            attempt_of(request).signout_reason = reason
             logout(request)
             messages.info(
                 request,

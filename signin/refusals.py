@@ -25,12 +25,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils import timezone
 
 from accounts.identifiers import identifier_canonical
 from signin import browsers
+from signin.attempt import Refusal, attempt_of, refusal_decide
 from signin.db import bookkeeping
 from signin.identity import Identity
-from signin.lockout import Refusal
 from signin.models import Lock, Scope
 from signin.selectors import locks_active
 from signin.services import refusal_ip_record, refusal_record
@@ -58,9 +59,18 @@ def _refuse_by_lock(request: HttpRequest, *, typed: str, name: str) -> Refusal |
     if lock is None:
         return None
     account = _account_of(lock)
-    if browsers.known_browser_id(request, account):
+    user = account if account.pk is not None else None
+    refusal = refusal_decide(
+        identity=Identity(key=lock.key, typed=typed, user=user, typed_key=name),
+        browser=browsers.known_browser_id(request, account),
+        scope=Scope.ACCOUNT,
+        lock=lock,
+        locked_until=lock.locked_until,
+        now=timezone.now(),
+    )
+    if refusal is None:
         return None
-    refusal = _refusal(request, lock=lock, typed=typed, name=name, account=account)
+    attempt_of(request).identity = refusal.identity
     with bookkeeping(alone=True):  # one INSERT, one round trip
         refusal_record(request=request, refusal=refusal)
     return refusal
@@ -82,10 +92,3 @@ def _account_of(lock: Lock):
     """The lock's account as a reference (its id only; no id for a name without an account,
     built all the same, so both cost the same)."""
     return get_user_model()(pk=lock.user_id)
-
-
-def _refusal(request: HttpRequest, *, lock: Lock, typed: str, name: str, account) -> Refusal:
-    user = account if account.pk is not None else None
-    identity = Identity(key=lock.key, typed=typed, user=user, typed_key=name)
-    request.signin_identity = identity
-    return Refusal(identity=identity, scope=Scope.ACCOUNT, lock=lock)

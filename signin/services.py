@@ -13,7 +13,6 @@ from axes.models import AccessAttempt
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import UserSession
@@ -23,12 +22,10 @@ from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
 from portal.tasks import task_enqueue_on_commit
 from signin import browsers, conf, iplimit
+from signin.attempt import Attempt, Counted, Refusal, Refused, attempt_of, door_of
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
 from signin.lockout import (
-    Attempt,
-    Refusal,
-    Refused,
     attempt_begin,
     attempt_fail,
     attempt_release,
@@ -54,32 +51,32 @@ def signin_failed(*, request: HttpRequest, typed: str | None) -> None:
     The attempt was counted by the backend before its check ran; attempts refused while locked
     are audited (by the gate, in its transaction) but never counted, so they never extend a lock.
     """
-    if getattr(request, "signin_finalized", False):
+    attempt = attempt_of(request)
+    if attempt.finalized:
         return
-    request.signin_finalized = True
-    refusal: Refusal | None = getattr(request, "signin_refusal", None)
-    if refusal is not None and getattr(request, "signin_refusal_recorded", False):
+    attempt.finalized = True
+    if attempt.refusal is not None and attempt.refusal_recorded:
         return  # nothing left to write
     with bookkeeping():
-        _failure_record(request=request, typed=typed, refusal=refusal)
+        _failure_record(request=request, attempt=attempt, typed=typed)
 
 
-def _failure_record(*, request: HttpRequest, typed: str | None, refusal: Refusal | None) -> None:
-    attempt: Attempt | None = getattr(request, "signin_attempt", None)
-    reason = getattr(request, "signin_reason", "") or "bad_password"
-    identity = getattr(request, "signin_identity", None) or identity_resolve(typed=typed)
-    if refusal is not None:
-        refusal_record(request=request, refusal=refusal)
+def _failure_record(*, request: HttpRequest, attempt: Attempt, typed: str | None) -> None:
+    counted = attempt.counted
+    reason = attempt.reason or "bad_password"
+    identity = attempt.identity or identity_resolve(typed=typed)
+    if attempt.refusal is not None:
+        refusal_record(request=request, refusal=attempt.refusal)
         return
-    if attempt is None:
+    if counted is None:
         if reason == "bad_input" or not identity.key:
             refusal = ip_failure_record(ip=client_ip(request), identity=identity)
-            _audit_attempt(request=request, identity=identity, reason="bad_input", attempt=None)
+            _audit_attempt(request=request, identity=identity, reason="bad_input", counted=None)
             if refusal is not None:
-                _refuse(request, refusal)
+                attempt.refuse(refusal)
             return
         try:  # a failure no backend counted (a custom call to authenticate())
-            attempt = attempt_begin(
+            counted = attempt_begin(
                 identity=identity,
                 ip=client_ip(request),
                 browser=browsers.known_browser_id(request, identity.user),
@@ -87,28 +84,22 @@ def _failure_record(*, request: HttpRequest, typed: str | None, refusal: Refusal
         except Refused as refused:
             refusal_record(request=request, refusal=refused.refusal)
             if refused.refusal.lock is not None:
-                _refuse(request, refused.refusal)
+                attempt.refuse(refused.refusal)
             return
-        request.signin_attempt = attempt
-    _axes_attempt_record(request=request, attempt=attempt)
-    locks = attempt_fail(attempt=attempt)
-    _audit_attempt(request=request, identity=identity, reason=reason, attempt=attempt)
+        attempt.counted = counted
+    _axes_attempt_record(request=request, counted=counted)
+    locks = attempt_fail(attempt=counted)
+    _audit_attempt(request=request, identity=identity, reason=reason, counted=counted)
     for lock in locks:
         _lock_started(request=request, lock=lock)
-        if lock.scope != Scope.IP or not attempt.browser:
-            _refuse(request, Refusal(identity=identity, scope=lock.scope, lock=lock))
-
-
-def _refuse(request: HttpRequest, refusal: Refusal) -> None:
-    """Tell axes' middleware to answer with the lock page (``signin.views.lockout_response``)."""
-    request.signin_refusal = refusal
-    request.axes_locked_out = True
+        if lock.scope != Scope.IP or not counted.browser:
+            attempt.refuse(Refusal(identity=identity, scope=lock.scope, lock=lock))
 
 
 def refusal_record(*, request: HttpRequest, refusal: Refusal) -> None:
     """Audit an attempt refused unchecked (locked, or the limit's last attempts in flight), and
     the IP's block when counting the refusal against the IP started it."""
-    request.signin_refusal_recorded = True
+    attempt_of(request).refusal_recorded = True
     if refusal.ip_block is not None:
         _lock_started(request=request, lock=refusal.ip_block)
     identity = refusal.identity
@@ -141,7 +132,7 @@ def refusal_ip_record(*, request: HttpRequest) -> None:
 
 
 def _audit_attempt(
-    *, request: HttpRequest, identity: Identity, reason: str, attempt: Attempt | None
+    *, request: HttpRequest, identity: Identity, reason: str, counted: Counted | None
 ) -> None:
     audit_record(
         event="signin.failed",
@@ -151,31 +142,21 @@ def _audit_attempt(
         data={
             "door": door_of(request),
             "reason": reason,
-            "failure": attempt.number if attempt else 0,
+            "failure": counted.number if counted else 0,
             "limit": conf.failure_limit(),
-            "known_browser": bool(attempt and attempt.browser),
+            "known_browser": bool(counted and counted.browser),
         },
     )
 
 
-def door_of(request: HttpRequest) -> str:
-    """Which login door the request came through: "admin" or "site" (from the URL it resolved
-    to; a request that was not resolved, by its path)."""
-    match = getattr(request, "resolver_match", None)
-    if match is not None:
-        return "admin" if "admin" in match.namespaces else "site"
-    path = getattr(request, "path", "") or ""
-    return "admin" if path.startswith(reverse("admin:index")) else "site"
-
-
-def _axes_attempt_record(*, request: HttpRequest, attempt: Attempt) -> None:
+def _axes_attempt_record(*, request: HttpRequest, counted: Counted) -> None:
     """axes' per (account, IP, browser) record: the admin's "IPs and browsers involved". A record
     idle for the cool-off starts counting again (a sign-in does not delete it; the scheduled
     cleanup does, after the retention)."""
     ua = user_agent(request)
     now = timezone.now()
     updated = AccessAttempt.objects.filter(
-        username=attempt.identity.key, ip_address=attempt.ip, user_agent=ua
+        username=counted.identity.key, ip_address=counted.ip, user_agent=ua
     ).update(
         failures_since_start=Case(
             When(attempt_time__lte=now - conf.cooloff(), then=Value(1)),
@@ -186,8 +167,8 @@ def _axes_attempt_record(*, request: HttpRequest, attempt: Attempt) -> None:
     )
     if not updated:
         AccessAttempt.objects.get_or_create(
-            username=attempt.identity.key,
-            ip_address=attempt.ip,
+            username=counted.identity.key,
+            ip_address=counted.ip,
             user_agent=ua,
             defaults={
                 "get_data": "",
@@ -251,10 +232,10 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
 
     identity = identity_for_user(user=user)
     browser = browsers.known_browser_id(request, user)
-    unreleased: Attempt | None = getattr(request, "signin_unreleased", None)
-    if unreleased is not None:
-        attempt_release(attempt=unreleased, account=False)
-        request.signin_unreleased = None
+    attempt = attempt_of(request)
+    if attempt.unreleased is not None:
+        attempt_release(attempt=attempt.unreleased, account=False)
+        attempt.unreleased = None
     now = timezone.now()
     user.last_login = now
     request.session[SESSION_SIGNED_IN_AT] = int(now.timestamp())
@@ -268,7 +249,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
         data={
             "door": door_of(request),
             "known_browser": bool(browser),
-            "second_step": getattr(request, "signin_second_step", ""),
+            "second_step": attempt.second_step,
         },
     )
     session_row = getattr(request.session, "new_row_statement", lambda: None)()
@@ -282,9 +263,8 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     ((event.pk,),) = run_together(statements)
     if session_row:
         request.session.new_row_sent()
-    attempt_identity = getattr(request, "signin_identity", None)
-    typed = attempt_identity.typed if getattr(attempt_identity, "user", None) == user else ""
-    request.signin_known_browser_cookie = browsers.cookie_value_after_signin(request, user, typed)
+    typed = attempt.identity.typed if getattr(attempt.identity, "user", None) == user else ""
+    attempt.known_browser_cookie = browsers.cookie_value_after_signin(request, user, typed)
     if not browser:
         task_enqueue_on_commit(tasks.new_browser_notify, event.pk, inline_if_broker_down=True)
 

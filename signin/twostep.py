@@ -10,6 +10,7 @@ from django_otp import login as otp_login
 
 from accounts.models import User
 from audit.services import audit_record
+from signin.attempt import attempt_of
 from signin.flow import code_check
 
 
@@ -17,7 +18,7 @@ def session_verify(*, request: HttpRequest, user: User, token: str) -> bool:
     """Confirm this signed-in session with an authenticator or backup code (django-otp login).
     The code is counted on the sign-in lockout counters before it is checked, as at sign-in
     (``signin.flow.code_check``): a wrong one is a failure, and none is checked while the account
-    (or this browser) is locked; ``request.axes_locked_out`` then says so."""
+    (or this browser) is locked; ``attempt_of(request).locked_out`` then says so."""
     device = code_check(request=request, user=user, code=token)
     with transaction.atomic():
         if device is not None:
@@ -29,6 +30,6 @@ def session_verify(*, request: HttpRequest, user: User, token: str) -> bool:
             subject=user.username,
             data={"device": device.persistent_id}
             if device
-            else {"locked": bool(getattr(request, "axes_locked_out", False))},
+            else {"locked": attempt_of(request).locked_out},
         )
     return device is not None

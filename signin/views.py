@@ -25,10 +25,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from signin import conf, flow
+from signin.attempt import Refusal, attempt_of
 from signin.door_guard import door_guard
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
 from signin.identity import identity_resolve
-from signin.lockout import Refusal
 from signin.models import Scope
 
 STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
@@ -51,15 +51,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if form.carries_attempt:  # refused input still counts against the client IP
             from signin.services import signin_failed
 
-            request.signin_reason = "bad_input"
+            attempt_of(request).reason = "bad_input"
             signin_failed(request=request, typed=request.POST.get("username", "")[:254])
-            if getattr(request, "axes_locked_out", False):
+            if attempt_of(request).locked_out:
                 return locked_now(request)
         return _form_page(request, form, next_url, status=HTTPStatus.BAD_REQUEST)
     user = authenticate(
         request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
     )
-    if getattr(request, "axes_locked_out", False):
+    if attempt_of(request).locked_out:
         return locked_now(request)
     if user is None:
         form.add_error(None, _failure_message(request))
@@ -79,13 +79,13 @@ def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse
 
 def _failure_message(request: HttpRequest, message: str | None = None) -> str:
     """The failure, and from the SIGNIN_WARN_FROM_FAILURE-th on, what comes next (counted as
-    ``Attempt.shown_number`` says: for a password, the failures typed as the same text, which
+    ``Counted.shown_number`` says: for a password, the failures typed as the same text, which
     tells an outsider nothing about which names and addresses belong to one account)."""
     message = message or _("The username or password is not right.")
-    attempt = getattr(request, "signin_attempt", None)
-    if attempt is None or attempt.shown_number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
+    counted = attempt_of(request).counted
+    if counted is None or counted.shown_number < int(conf.get("SIGNIN_WARN_FROM_FAILURE")):
         return message
-    left = attempt.attempts_left
+    left = counted.attempts_left
     warning = ngettext(
         "%(left)d attempt left before sign-in is locked for %(minutes)d minutes.",
         "%(left)d attempts left before sign-in is locked for %(minutes)d minutes.",
@@ -110,7 +110,7 @@ def code_view(request: HttpRequest) -> HttpResponse:
         status = HTTPStatus.BAD_REQUEST
     elif request.method == "POST":
         device = flow.code_check(request=request, user=pending.user, code=form.cleaned_data["code"])
-        if getattr(request, "axes_locked_out", False):
+        if attempt_of(request).locked_out:
             flow.pending_drop(request)
             return locked_now(request)
         if device is not None:
@@ -187,7 +187,7 @@ def lockout_response(
     request: HttpRequest, original_response=None, credentials=None
 ) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: the lock page for any door (site, admin, second step)."""
-    refusal: Refusal | None = getattr(request, "signin_refusal", None)
+    refusal: Refusal | None = attempt_of(request).refusal
     if refusal is None or refusal.lock is None:
         from portal.net import client_ip
         from signin.lockout import refusal_check
@@ -205,7 +205,7 @@ def locked_now(request: HttpRequest) -> HttpResponse:
     """The lock page for an attempt this request refused (any door that checks a password or
     a code)."""
     response = lockout_response(request)
-    request.axes_locked_out = False  # answered here; axes' middleware need not render it again
+    attempt_of(request).locked_out = False  # answered: axes' middleware need not render it again
     return response
 
 

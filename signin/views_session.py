@@ -19,6 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from accounts.forms import SecondFactorForm
 from accounts.twostep import two_step_enabled
 from accounts.views.contacts import safe_next
+from signin.attempt import attempt_of
 from signin.twostep import session_verify
 from signin.views import locked_now
 
@@ -42,7 +43,7 @@ def two_step_verify(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             if session_verify(request=request, user=user, token=form.cleaned_data["otp_token"]):
                 return redirect(target)
-            if getattr(request, "axes_locked_out", False):
+            if attempt_of(request).locked_out:
                 return locked_now(request)
             form.add_error("otp_token", _("That code is not right."))
     return render(
