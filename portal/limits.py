@@ -400,8 +400,14 @@ def _delete(all_names: list[str]) -> None:
 
 
 # --- specs: "3/h,6/d" ---------------------------------------------------------------------------
-def parse(spec: str) -> list[tuple[int, int]]:
-    """``"3/h,10/5m"`` as (count, seconds) pairs; a bad spec raises ``ValueError``."""
+@dataclass(frozen=True)
+class Rule:
+    count: int
+    seconds: int
+
+
+def parse(spec: str) -> list[Rule]:
+    """``"3/h,10/5m"``: at most 3 an hour, 10 in five minutes; a bad spec raises ``ValueError``."""
     rules = []
     for part in (spec or "").split(","):
         part = part.strip()
@@ -412,12 +418,12 @@ def parse(spec: str) -> list[tuple[int, int]]:
         amount = period.strip()[:-1] or "1"
         if unit not in PERIODS or not count.strip().isdigit() or not amount.isdigit():
             raise ValueError(f"bad rate limit {part!r}: write it like 3/h or 10/5m")
-        rules.append((int(count), int(amount) * PERIODS[unit]))
+        rules.append(Rule(int(count), int(amount) * PERIODS[unit]))
     return rules
 
 
 def _rules(scope: str, spec: str) -> list[Fixed]:
-    return [Fixed(scope, seconds=seconds, limit=count) for count, seconds in parse(spec)]
+    return [Fixed(scope, seconds=rule.seconds, limit=rule.count) for rule in parse(spec)]
 
 
 def hit(scope: str, subject: object, spec: str) -> int:

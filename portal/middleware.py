@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
-from portal.ratelimit import LimitStoreDown, store_down_logged
+from portal.limits import LimitStoreDown, store_down_logged
 
 
 class RejectNulQueryMiddleware:
@@ -80,7 +80,7 @@ class FormCharsetMiddleware:
 
 
 class LimitStoreDownMiddleware:
-    """A limit whose store did not answer (``portal.ratelimit.LimitStoreDown``, let through by
+    """A limit whose store did not answer (``portal.limits.LimitStoreDown``, let through by
     the view) ends the request with 503 and ``Retry-After``: the translated "try again in a
     minute" page, or JSON under ``/api/``. The view's transaction is already rolled back, so
     nothing was sent, checked or written. One warning line says which limit."""

@@ -14,73 +14,12 @@ and goes on uncounted (``store_down_logged``: one warning line). The README list
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
-import redis.exceptions
-from django.core.cache import cache, caches
-from django.core.cache.backends.db import DatabaseCache
-from django.db import DatabaseError, connection, transaction
+from django.core.cache import cache
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-logger = logging.getLogger(__name__)
-
-
-# What a store that does not answer raises: Redis unreachable, timing out, read-only (a failover
-# in progress), out of memory or not speaking Redis; a socket error; the database cache's query
-# failing. Any other error is a bug and stays what it is.
-STORE_ERRORS: tuple[type[Exception], ...] = (
-    OSError,
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.ReadOnlyError,
-    redis.exceptions.OutOfMemoryError,
-    redis.exceptions.InvalidResponse,
-    DatabaseError,
-)
-RETRY_AFTER_SECONDS = 60
-
-
-class LimitStoreDown(Exception):
-    """The store of the limit ``scope`` did not answer; ``__cause__`` holds the store's error."""
-
-    retry_after = RETRY_AFTER_SECONDS
-
-    def __init__(self, scope: str) -> None:
-        super().__init__(scope)
-        self.scope = scope
-
-    @property
-    def cause(self) -> str:
-        return self.__cause__.__class__.__name__ if self.__cause__ is not None else "unknown"
-
-
-@contextmanager
-def store(scope: str) -> Iterator[None]:
-    """Store calls inside raise ``LimitStoreDown(scope)`` when the store does not answer. Works
-    as a decorator too."""
-    try:
-        with _undo_point():
-            yield
-    except STORE_ERRORS as exc:
-        raise LimitStoreDown(scope) from exc
-
-
-def _undo_point():
-    """The database cache inside a transaction: a savepoint, so a failed cache query undoes only
-    itself and a caller that goes on uncounted keeps a usable transaction (PostgreSQL aborts the
-    whole transaction otherwise). Redis needs none."""
-    if isinstance(caches["default"], DatabaseCache) and connection.in_atomic_block:
-        return transaction.atomic()
-    return nullcontext()
-
-
-def store_down_logged(exc: LimitStoreDown, *, outcome: str) -> None:
-    """The one log line of a store that did not answer (never a traceback, never a key)."""
-    logger.warning("limit %s: its store did not answer (%s); %s", exc.scope, exc.cause, outcome)
+from portal.limits import PERIODS, LimitStoreDown, store, store_down_logged  # noqa: F401
 
 
 @dataclass(frozen=True)

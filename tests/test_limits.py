@@ -129,7 +129,7 @@ def test_a_spec_answers_the_seconds_until_allowed(store, clock):
     assert limits.hit("test:spec", "x", "2/h,3/d") == 3601
     clock.advance(hours=1)
     assert limits.peek("test:spec", "x", "2/h,3/d") == 22 * 3600 + 1  # days end at 0h UTC
-    assert limits.parse("5/60s, 10/5m") == [(5, 60), (10, 300)]
+    assert limits.parse("5/60s, 10/5m") == [limits.Rule(5, 60), limits.Rule(10, 300)]
     with pytest.raises(ValueError, match="write it like 3/h"):
         limits.parse("5 per hour")
 

@@ -10,7 +10,7 @@ from django.core.checks import Error, register
 
 @register()
 def tickets_settings_check(app_configs, **kwargs):
-    from portal import ratelimit
+    from portal import limits
     from tickets import conf, sla
 
     errors = []
@@ -22,7 +22,7 @@ def tickets_settings_check(app_configs, **kwargs):
         "TICKETS_RATE_STATUS_MISS",
     ):
         try:
-            ratelimit.parse(conf.get(name))
+            limits.parse(conf.get(name))
         except (ValueError, TypeError) as exc:
             errors.append(Error(f"{name}: {exc}", id="tickets.E001"))
     try:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from portal.ratelimit import parse
+from portal.limits import parse
 from tests.tickets.conftest import at
 from tickets import sla
 

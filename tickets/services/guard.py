@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from accounts.identifiers import identifier_canonical
 from audit.services import audit_record
-from portal import ratelimit
+from portal import limits
 from portal.net import client_ip
 from tickets import conf
 from tickets.services.intake import form_nonce_new, status_token_for
@@ -55,7 +55,7 @@ def nonce_use(*, request: HttpRequest, nonce: str) -> None:
 
 def filing_ip_hit(*, request: HttpRequest) -> int:
     """Counts a submission against the client IP; audited when it is refused."""
-    wait = ratelimit.hit("ip", client_ip(request), conf.get("TICKETS_RATE_IP"))
+    wait = limits.hit("tickets:ip", client_ip(request), conf.get("TICKETS_RATE_IP"))
     if wait:
         audit_record(event="ticket.rate_limited", request=request, data={"scope": "ip"})
     return wait
@@ -64,7 +64,7 @@ def filing_ip_hit(*, request: HttpRequest) -> int:
 def filing_username_hit(*, request: HttpRequest, username: str) -> int:
     """Counts a submission against the canonical form of what was typed; audited when refused."""
     key = identifier_canonical(username)
-    wait = ratelimit.hit("username", key, conf.get("TICKETS_RATE_USERNAME"))
+    wait = limits.hit("tickets:username", key, conf.get("TICKETS_RATE_USERNAME"))
     if wait:
         audit_record(
             event="ticket.rate_limited",
@@ -83,9 +83,11 @@ def filing_spam_answer(*, request: HttpRequest) -> str:
 
 
 def reply_hit(*, reference: str) -> int:
-    return ratelimit.hit("reply", reference, conf.get("TICKETS_RATE_REPLY"))
+    return limits.hit("tickets:reply", reference, conf.get("TICKETS_RATE_REPLY"))
 
 
 def status_miss_hit(*, request: HttpRequest) -> int:
     """Counts a status link that opened nothing (a guess at a token) against the client IP."""
-    return ratelimit.hit("status_miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS"))
+    return limits.hit(
+        "tickets:status-miss", client_ip(request), conf.get("TICKETS_RATE_STATUS_MISS")
+    )

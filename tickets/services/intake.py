@@ -17,7 +17,7 @@ from django.utils.crypto import salted_hmac
 from accounts.identifiers import identifier_canonical
 from accounts.models import User, normalize_identifier
 from accounts.selectors import user_find_by_identifier
-from portal import ratelimit
+from portal import limits
 from portal.tasks import task_enqueue_on_commit
 from tickets import conf, sla
 from tickets.errors import TicketClosed
@@ -152,8 +152,8 @@ def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
     lock = lock_status(username=typed)
     # Counted for every request, known name or not, so the work is the same either way.
     over_limit = bool(
-        ratelimit.hit(
-            "ticket_account",
+        limits.hit(
+            "tickets:account",
             account_limit_key(user=user, typed=typed),
             conf.get("TICKETS_RATE_ACCOUNT"),
         )
