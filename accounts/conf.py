@@ -25,6 +25,13 @@ DEFAULTS = {
     # Dotted name of ``f(*, user, limit) -> rows`` giving the page's "Unlock requests" section
     # (the tickets app's reader: a higher layer, so named here, never imported).
     "ACCOUNTS_UNLOCK_REQUESTS": "tickets.selectors.unlock_requests_for_user",
+    # Dotted names of the sign-in app's session records (a higher layer, ``accounts.sessions``):
+    # ``f(*, user, except_session_key) -> int`` ends sessions on a password change,
+    # ``f(*, old_key, new_key)`` follows a cycled key, and the page's two lists.
+    "ACCOUNTS_SESSIONS_END": "signin.session_records.sessions_end_for_user",
+    "ACCOUNTS_SESSION_REKEY": "signin.session_records.session_rekey",
+    "ACCOUNTS_SIGNINS_RECENT": "signin.selectors.signins_recent_for_user",
+    "ACCOUNTS_SESSIONS_OPEN": "signin.selectors.sessions_open_for_user",
 }
 
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from accounts.identifiers import phone_e164
-from accounts.models import User, UserSession, normalize_identifier
+from accounts.models import User, normalize_identifier
 
 
 def user_find_by_identifier(*, identifier: str, with_second_step: bool = False) -> User | None:
@@ -69,40 +66,3 @@ def _second_step_sql(*, user_id: str | None = None) -> str:
     # Only our own table and column names (or a placeholder) are interpolated.
     parts = [f"EXISTS (SELECT 1 FROM {t} WHERE user_id = {user_id} AND confirmed)" for t in tables]  # noqa: S608
     return " OR ".join(parts)
-
-
-def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:
-    return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at")
-
-
-# --- The security page ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class SignInRow:
-    at: datetime
-    ip: str | None
-    browser: str
-    known_browser: bool
-    current: bool
-    open: bool
-    session_key: str
-
-
-def signins_recent_for_user(
-    *, user: User, current_session_key: str | None = None, limit: int = 10
-) -> list[SignInRow]:
-    """The last sign-ins (one per session the sign-in created), newest first."""
-    from portal.net import browser_label
-
-    rows = UserSession.objects.filter(user=user).order_by("-created_at")[:limit]
-    return [
-        SignInRow(
-            at=row.created_at,
-            ip=row.ip,
-            browser=browser_label(row.user_agent),
-            known_browser=row.known_browser,
-            current=bool(current_session_key) and row.session_key == current_session_key,
-            open=row.ended_at is None,
-            session_key=row.session_key,
-        )
-        for row in rows
-    ]

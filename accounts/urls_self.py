@@ -7,7 +7,6 @@ from accounts.views import account, contacts, twostep
 app_name = "accounts"
 urlpatterns = [
     path("", account.overview, name="overview"),
-    path("sessions/end-others/", account.sessions_end_others, name="sessions_end_others"),
     path("password/", account.password_change, name="password_change"),
     path("contacts/", contacts.contacts_edit, name="contacts"),
     path("contacts/verify/", contacts.contact_verify, name="contact_verify"),
@@ -17,7 +16,8 @@ urlpatterns = [
     path("two-step/backup-codes/", twostep.two_step_backup, name="two_step_backup"),
     path("two-step/backup-codes/new/", twostep.two_step_backup_new, name="two_step_backup_new"),
     path("two-step/turn-off/", twostep.two_step_disable, name="two_step_disable"),
-    # The session's two-step confirmation is the sign-in app's (a higher layer): included by its
-    # dotted name, never imported; its name stays in this namespace.
+    # The session's two-step confirmation and "sign out all other sessions" are the sign-in
+    # app's (a higher layer): included by its dotted name, never imported; their names stay in
+    # this namespace.
     path("", include("signin.urls_session")),
 ]

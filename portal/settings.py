@@ -262,7 +262,7 @@ AXES_HANDLER = "signin.handlers.PortalAxesHandler"
 AXES_USERNAME_CALLABLE = "signin.identity.axes_username"
 AXES_LOCKOUT_CALLABLE = "signin.views.lockout_response"
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
-AXES_DISABLE_ACCESS_LOG = True  # the audit trail and accounts.UserSession record each sign-in
+AXES_DISABLE_ACCESS_LOG = True  # the audit trail and signin.UserSession record each sign-in
 # W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
 # so an IP never widens or narrows an account's lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]

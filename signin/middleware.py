@@ -18,6 +18,7 @@ from signin import browsers, conf
 from signin.attempt import attempt_of
 from signin.flow import release_pending
 from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
+from signin.session_records import session_touch
 
 
 class SessionPolicyMiddleware:
@@ -36,8 +37,6 @@ class SessionPolicyMiddleware:
         return response
 
     def _check(self, request: HttpRequest) -> None:
-        from accounts.services import session_touch
-
         now = int(time.time())
         session = request.session
         signed_in_at = session.get(SESSION_SIGNED_IN_AT)

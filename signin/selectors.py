@@ -1,4 +1,5 @@
-"""Reads on sign-in state: lock status for other apps (tickets, notices' API) and the admin."""
+"""Reads on sign-in state: lock status for other apps (tickets, the lock-status API) and the admin;
+the records of signed-in sessions for the security page (``accounts.sessions`` names them)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import User
+from portal.net import browser_label
 from signin.identity import identity_resolve
 from signin.lockout import reference_normalize
-from signin.models import FailureCounter, Lock, Scope
+from signin.models import FailureCounter, Lock, Scope, UserSession
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,38 @@ def ip_status(*, ip: str) -> tuple[int, str | None]:
     from signin import iplimit
 
     return iplimit.failures(ip), iplimit.block_reference(ip)
+
+
+# --- Signed-in sessions, for the security page -----------------------------------------------
+def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:
+    return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at")
+
+
+@dataclass(frozen=True)
+class SignInRow:
+    at: datetime
+    ip: str | None
+    browser: str
+    known_browser: bool
+    current: bool
+    open: bool
+    session_key: str
+
+
+def signins_recent_for_user(
+    *, user: User, current_session_key: str | None = None, limit: int = 10
+) -> list[SignInRow]:
+    """The last sign-ins (one per session the sign-in created), newest first."""
+    rows = UserSession.objects.filter(user=user).order_by("-created_at")[:limit]
+    return [
+        SignInRow(
+            at=row.created_at,
+            ip=row.ip,
+            browser=browser_label(row.user_agent),
+            known_browser=row.known_browser,
+            current=bool(current_session_key) and row.session_key == current_session_key,
+            open=row.ended_at is None,
+            session_key=row.session_key,
+        )
+        for row in rows
+    ]

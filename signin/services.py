@@ -15,8 +15,6 @@ from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.models import UserSession
-from accounts.services import session_record_statement
 from audit.services import audit_build, audit_record
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
@@ -33,8 +31,9 @@ from signin.lockout import (
     ip_failure_record,
     refusal_ip_count,
 )
-from signin.models import FailureCounter, Lock, Scope, UnlockHow
+from signin.models import FailureCounter, Lock, Scope, UnlockHow, UserSession
 from signin.selectors import locks_active
+from signin.session_records import session_record_statement
 from signin.signals import account_locked, account_unlocked
 from signin.typed_counter import typed_counts_end, typed_keys_of
 

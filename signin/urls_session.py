@@ -1,5 +1,6 @@
-"""The session's two-step confirmation, included by ``accounts/urls_self.py`` under /account/
-(no namespace of its own: its name lives in the security page's, ``accounts:two_step_verify``)."""
+"""The session's two-step confirmation and "sign out all other sessions", included by
+``accounts/urls_self.py`` under /account/ (no namespace of its own: their names live in the
+security page's, ``accounts:two_step_verify`` and ``accounts:sessions_end_others``)."""
 
 from django.urls import path
 
@@ -7,4 +8,5 @@ from signin import views_session
 
 urlpatterns = [
     path("two-step/verify/", views_session.two_step_verify, name="two_step_verify"),
+    path("sessions/end-others/", views_session.sessions_end_others, name="sessions_end_others"),
 ]

@@ -1,5 +1,6 @@
 """Confirm a signed-in session with a two-step code (/account/two-step/verify/, staff before
-/admin/). Served under the security page's URL namespace (``accounts:two_step_verify``):
+/admin/) and sign out every other session (/account/sessions/end-others/). Served under the
+security page's URL namespace (``accounts:two_step_verify``, ``accounts:sessions_end_others``):
 ``accounts/urls_self.py`` includes ``signin.urls_session`` by its dotted name."""
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.forms import SecondFactorForm
 from accounts.twostep import two_step_enabled
 from accounts.views.contacts import safe_next
+from signin import session_records
 from signin.attempt import attempt_of
 from signin.twostep import session_verify
 from signin.views import locked_now
@@ -54,3 +58,20 @@ def two_step_verify(request: HttpRequest) -> HttpResponse:
 def _next_query(request: HttpRequest) -> str:
     target = safe_next(request, default="")
     return urlencode({"next": target}) if target else ""
+
+
+@login_required
+@require_POST
+def sessions_end_others(request: HttpRequest) -> HttpResponse:
+    """The security page's "Sign out all other sessions"; this browser stays signed in."""
+    ended = session_records.sessions_end_others(request=request, user=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "Signed out %(count)d other session. This browser stays signed in.",
+            "Signed out %(count)d other sessions. This browser stays signed in.",
+            ended,
+        )
+        % {"count": ended},
+    )
+    return redirect("accounts:overview")

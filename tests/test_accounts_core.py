@@ -7,10 +7,10 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 
-from accounts.models import UserSession
 from accounts.selectors import user_find_by_identifier
 from accounts.services import user_password_set
 from audit.models import AuditEvent
+from signin.models import UserSession
 from tests.factories import UserFactory
 
 

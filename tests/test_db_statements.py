@@ -13,14 +13,14 @@ from django.contrib.sessions.models import Session
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
-from accounts.models import User, UserSession
+from accounts.models import User
 from audit.models import AuditEvent
 from audit.services import audit_build
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from signin import conf
 from signin.identity import Identity
 from signin.lockout import _count_at_once, counter_reset_statement
-from signin.models import FailureCounter, Scope
+from signin.models import FailureCounter, Scope, UserSession
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

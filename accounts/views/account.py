@@ -1,4 +1,5 @@
-"""The employee's own security page (/account/): overview, sessions, password change."""
+"""The employee's own security page (/account/): overview, password change. "Sign out all other
+sessions" is the sign-in app's (``signin.views_session``), under the same namespace."""
 
 from __future__ import annotations
 
@@ -11,12 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
-from accounts import conf, contacts, selectors, services, twostep
+from accounts import conf, contacts, services, sessions, twostep
 from accounts.errors import WrongPassword
 from accounts.forms import PasswordChangeForm
 from accounts.masking import mask_email, mask_phone
@@ -35,8 +34,8 @@ def _unlock_requests(user) -> list:
 def overview(request: HttpRequest) -> HttpResponse:
     user = request.user
     key = request.session.session_key
-    signins = selectors.signins_recent_for_user(user=user, current_session_key=key)
-    open_sessions = selectors.sessions_open_for_user(user=user)
+    signins = sessions.signins_recent(user=user, current_session_key=key)
+    open_sessions = sessions.sessions_open(user=user)
     return render(
         request,
         "accounts/overview.html",
@@ -52,22 +51,6 @@ def overview(request: HttpRequest) -> HttpResponse:
             "tickets": _unlock_requests(user),
         },
     )
-
-
-@login_required
-@require_POST
-def sessions_end_others(request: HttpRequest) -> HttpResponse:
-    ended = services.sessions_end_others(request=request, user=request.user)
-    messages.success(
-        request,
-        ngettext(
-            "Signed out %(count)d other session. This browser stays signed in.",
-            "Signed out %(count)d other sessions. This browser stays signed in.",
-            ended,
-        )
-        % {"count": ended},
-    )
-    return redirect("accounts:overview")
 
 
 @never_cache

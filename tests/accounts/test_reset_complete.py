@@ -14,9 +14,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ResetFlow, UserSession
+from accounts.models import ResetFlow
 from audit.models import AuditEvent
 from messaging.models import OutboxMessage
+from signin.models import UserSession
 from signin.selectors import lock_status
 from tests.accounts.conftest import NEW, NEW_PASSWORD, SECOND, last_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory, backup_codes_give

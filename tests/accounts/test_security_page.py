@@ -16,9 +16,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import twostep
 from accounts.backup_codes import backup_code_digest
-from accounts.models import UserSession
 from audit.models import AuditEvent
 from messaging.models import OutboxMessage
+from signin.models import UserSession
 from tests.accounts.conftest import last_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 

@@ -8,9 +8,8 @@ from http import HTTPStatus
 import pytest
 from django.core import mail
 
-from accounts.models import UserSession
 from audit.models import AuditEvent
-from signin.models import ExpiryReminder
+from signin.models import ExpiryReminder, UserSession
 from signin.tasks import password_reminders
 from tests.factories import DEFAULT_PASSWORD
 from tests.signin.conftest import sign_in
