@@ -37,11 +37,12 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from accounts import conf, ratelimit
+from accounts import conf
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, ResetFlow, User
 from audit.services import audit_record
 from messaging.guard import sms_allowed_region
+from portal import limits
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
@@ -70,6 +71,14 @@ REFUSALS: dict[str, Promise] = {
 
 
 # --- knobs (read lazily) ------------------------------------------------------------------------
+# The codes sent to an account in the last hour, per purpose and by SMS (a rolling window each).
+CODE_SMS = limits.Rolling("code-sms", seconds=3600)
+
+
+def code_sends(purpose: str) -> limits.Rolling:
+    return limits.Rolling(f"code-sends-{purpose}", seconds=3600)
+
+
 def code_ttl_seconds() -> int:
     return conf.get("CODE_TTL_SECONDS")
 
@@ -256,15 +265,11 @@ def code_issue(
             return _refuse(
                 reason="cooldown", actor=actor, retry_at=info.get("next_generation_at"), **common
             )
-        sends_key = ratelimit.key_for(f"code-sends-{purpose}", user.pk)
-        sends = ratelimit.window_state(
-            sends_key, limit=conf.get("CODE_SENDS_PER_HOUR"), window=3600
-        )
+        sends = code_sends(purpose).state(user.pk, limit=conf.get("CODE_SENDS_PER_HOUR"))
         if sends.retry_at:
             return _refuse(reason="rate_limited", actor=actor, retry_at=sends.retry_at, **common)
-        sms_key = ratelimit.key_for("code-sms", user.pk)
         if channel == CodeChannel.SMS:
-            sms = ratelimit.window_state(sms_key, limit=conf.get("CODE_SMS_PER_HOUR"), window=3600)
+            sms = CODE_SMS.state(user.pk, limit=conf.get("CODE_SMS_PER_HOUR"))
             if sms.retry_at:
                 return _refuse(reason="sms_capped", actor=actor, retry_at=sms.retry_at, **common)
         device.channel, device.address = channel, target
@@ -278,9 +283,9 @@ def code_issue(
             return _refuse(
                 reason="undeliverable", actor=actor, extra={"detail": exc.code}, **common
             )
-        ratelimit.window_hit(sends_key, window=3600)
+        code_sends(purpose).hit(user.pk)
         if channel == CodeChannel.SMS:
-            ratelimit.window_hit(sms_key, window=3600)
+            CODE_SMS.hit(user.pk)
         destination = mask_contact(channel, target)
         audit_record(
             event="code.sent",

@@ -15,18 +15,19 @@ from datetime import datetime, timedelta
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts import codes, ratelimit
+from accounts import codes
 from accounts import conf as accounts_conf
 from accounts.models import CodeChannel, ResetBlock, ResetFlow, User
 from audit.services import audit_record
 from messaging.services import messaging_notify_user
+from portal import limits
 from reset import conf
 from reset.outcome import Outcome
 
 STEPS = ("code", "second_factor")
 
 
-# --- keys ---------------------------------------------------------------------------------------
+# --- keys and limits ------------------------------------------------------------------------------
 def block_key_typed(key: str) -> str:
     return f"typed:{key}"
 
@@ -35,28 +36,20 @@ def block_key_account(user_id: int) -> str:
     return f"account:{user_id}"
 
 
-def _ip_sends_key(ip: str) -> str:
-    return ratelimit.key_for("reset-ip-sends", ip)
+# What a browser can meet, each the events of the last hour: codes sent for one client address,
+# for what was typed, and by SMS for what was typed; wrong codes from one client address.
+IP_SENDS = limits.Rolling("reset-ip-sends", seconds=3600)
+TYPED_SENDS = limits.Rolling("reset-typed-sends", seconds=3600)
+TYPED_SMS = limits.Rolling("reset-typed-sms", seconds=3600)
+IP_FAILURES = limits.Rolling("reset-ip-failures", seconds=3600)
 
 
-def _ip_failures_key(ip: str) -> str:
-    return ratelimit.key_for("reset-ip-failures", ip)
-
-
-def _typed_sends_key(key: str) -> str:
-    return ratelimit.key_for("reset-typed-sends", key)
-
-
-def _typed_sms_key(key: str) -> str:
-    return ratelimit.key_for("reset-typed-sms", key)
-
-
-def _streak_key(block_key: str, *, step: str = "code") -> str:
+def _streak(step: str = "code") -> limits.Streak:
     """The consecutive-failure streak of one step: the emailed or texted code, or the second
     factor. Each ends only when its own step passes, so a right emailed code (which whoever holds
     the mailbox can always get) never wipes a run of wrong authenticator codes."""
-    kind = "reset-streak" if step == "code" else "reset-streak-second"
-    return ratelimit.key_for(kind, block_key)
+    scope = "reset-streak" if step == "code" else "reset-streak-second"
+    return limits.Streak(scope, ttl=_block_ttl())
 
 
 def _block_ttl() -> int:
@@ -76,33 +69,27 @@ def visible_caps(*, ip: str, key: str, channel: str, known_browser: bool = False
     """The caps a browser can meet when asking for a code: all keyed on what was typed or on the
     client address, never on the account. A pause does not stop a ``known_browser`` (one that
     signed in with what was typed); every cap does."""
-    ip_state = ratelimit.window_state(
-        _ip_sends_key(ip), limit=conf.get("RESET_IP_SENDS_PER_HOUR"), window=3600
-    )
+    ip_state = IP_SENDS.state(ip, limit=conf.get("RESET_IP_SENDS_PER_HOUR"))
     if ip_state.retry_at:
         return Outcome(ok=False, error="ip_limited", retry_at=ip_state.retry_at)
     block = active_block(block_key_typed(key))
     if block is not None and not known_browser:
         return Outcome(ok=False, error="blocked", retry_at=block.until)
-    sends = ratelimit.window_state(
-        _typed_sends_key(key), limit=accounts_conf.get("CODE_SENDS_PER_HOUR"), window=3600
-    )
+    sends = TYPED_SENDS.state(key, limit=accounts_conf.get("CODE_SENDS_PER_HOUR"))
     if sends.retry_at:
         return Outcome(ok=False, error="send_limited", retry_at=sends.retry_at)
     if channel == CodeChannel.SMS:
-        sms = ratelimit.window_state(
-            _typed_sms_key(key), limit=accounts_conf.get("CODE_SMS_PER_HOUR"), window=3600
-        )
+        sms = TYPED_SMS.state(key, limit=accounts_conf.get("CODE_SMS_PER_HOUR"))
         if sms.retry_at:
             return Outcome(ok=False, error="sms_capped", retry_at=sms.retry_at)
     return None
 
 
 def count_send(*, ip: str, key: str, channel: str) -> None:
-    ratelimit.window_hit(_ip_sends_key(ip), window=3600)
-    ratelimit.window_hit(_typed_sends_key(key), window=3600)
+    IP_SENDS.hit(ip)
+    TYPED_SENDS.hit(key)
     if channel == CodeChannel.SMS:
-        ratelimit.window_hit(_typed_sms_key(key), window=3600)
+        TYPED_SMS.hit(key)
 
 
 def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, step: str) -> None:
@@ -113,7 +100,7 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     if flow.failures >= codes.code_max_tries():
         flow.state = ResetFlow.State.FAILED
     flow.save(update_fields=["failures", "state"])
-    ratelimit.window_hit(_ip_failures_key(ip), window=3600)
+    IP_FAILURES.hit(ip)
     limit = conf.get("RESET_BLOCK_AFTER_FAILURES")
     # Two streaks whatever matched (the second one, without an account, only keeps the work and
     # its timing the same; it never blocks anything).
@@ -124,7 +111,7 @@ def record_failure(*, flow: ResetFlow, ip: str, request: HttpRequest | None, ste
     else:
         keys.append((f"shadow:{flow.identifier_key}", False))
     for block_key, blocks in keys:
-        streak = ratelimit.streak_add(_streak_key(block_key, step=step), ttl=_block_ttl())
+        streak = _streak(step).add(block_key)
         if blocks and streak >= limit and active_block(block_key, now=now) is None:
             owner = flow.user if flow.user_id else None
             block_create(key=block_key, user=owner, failures=streak, request=request)
@@ -156,7 +143,7 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
         failures=failures,
     )
     for step in STEPS:
-        ratelimit.streak_clear(_streak_key(key, step=step))
+        _streak(step).clear(key)
     audit_record(
         event="reset.blocked",
         request=request,
@@ -175,15 +162,13 @@ def block_create(*, key: str, user: User | None, failures: int, request) -> Rese
 
 def clear_streaks(flow: ResetFlow, *, step: str) -> None:
     """``step`` passed: its streaks (what was typed, the account) start again."""
-    ratelimit.streak_clear(_streak_key(block_key_typed(flow.identifier_key), step=step))
+    _streak(step).clear(block_key_typed(flow.identifier_key))
     if flow.user_id:
-        ratelimit.streak_clear(_streak_key(block_key_account(flow.user_id), step=step))
+        _streak(step).clear(block_key_account(flow.user_id))
 
 
 def failure_caps(*, flow: ResetFlow, ip: str) -> Outcome | None:
-    failures = ratelimit.window_state(
-        _ip_failures_key(ip), limit=conf.get("RESET_IP_FAILURES_PER_HOUR"), window=3600
-    )
+    failures = IP_FAILURES.state(ip, limit=conf.get("RESET_IP_FAILURES_PER_HOUR"))
     if failures.retry_at:
         return Outcome(ok=False, error="ip_limited", retry_at=failures.retry_at)
     block = active_block(block_key_typed(flow.identifier_key))
