@@ -8,23 +8,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth.models import Group, Permission
-from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import codes, conf
+from accounts import codes, conf, sessions
 from accounts.errors import ResetInviteRefused, WrongPassword
 from accounts.masking import mask_contact
-from accounts.models import PasswordHistory, ResetBlock, ResetFlow, User, UserSession
+from accounts.models import PasswordHistory, ResetBlock, ResetFlow, User
 from accounts.passwords import password_check
 from accounts.reset_keys import sha, typed_key
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
 from messaging.guard import sms_allowed_region
-from portal.db import Statement, insert_statement
 from portal.net import browser_label, client_ip, user_agent
 
 
@@ -75,7 +73,7 @@ def user_password_set(
     user.set_password(raw_password)
     user.password_changed_at = now
     user.save(update_fields=["password", "password_changed_at"])
-    ended = sessions_end_for_user(user=user, except_session_key=keep_session_key)
+    ended = sessions.sessions_end(user=user, except_session_key=keep_session_key)
     audit_record(
         event="account.password_changed",
         request=request,
@@ -84,76 +82,6 @@ def user_password_set(
         subject=user.username,
         data={"reason": reason, "sessions_ended": ended},
     )
-
-
-def session_record_statement(*, request: HttpRequest, user: User, known_browser: bool) -> Statement:
-    """The write of the record of the session a sign-in just created (call after ``login()``),
-    for the sign-in to send with its other writes (``portal.db``): an insert that overwrites a
-    record of the same key; the key was just made, so it is new unless it is recorded twice."""
-    record = _session_record(request=request, user=user, known_browser=known_browser)
-    overwritten = [f.name for f in UserSession._meta.concrete_fields if not f.primary_key]
-    overwritten.remove("session_key")
-    return insert_statement(record, unique_fields=["session_key"], update_fields=overwritten)
-
-
-def _session_record(*, request: HttpRequest, user: User, known_browser: bool) -> UserSession:
-    now = timezone.now()
-    key = request.session.session_key
-    if key is None:
-        request.session.save()
-        key = request.session.session_key
-    return UserSession(
-        session_key=key,
-        user=user,
-        created_at=now,
-        last_seen_at=now,
-        ip=client_ip(request),
-        user_agent=user_agent(request),
-        known_browser=known_browser,
-        ended_at=None,
-    )
-
-
-@transaction.atomic
-def sessions_end_for_user(*, user: User, except_session_key: str | None = None) -> int:
-    """End every open session of ``user`` (but one, when given). Returns how many ended."""
-    open_sessions = UserSession.objects.filter(user=user, ended_at__isnull=True)
-    if except_session_key:
-        open_sessions = open_sessions.exclude(session_key=except_session_key)
-    keys = list(open_sessions.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
-    # Sessions no sign-in registered (none should exist) still die on a password change: Django
-    # checks each session's password hash on its next request (SessionAuthenticationMiddleware).
-    return open_sessions.update(ended_at=timezone.now())
-
-
-@transaction.atomic
-def session_touch(*, session_key: str, now=None) -> None:
-    UserSession.objects.filter(session_key=session_key, ended_at__isnull=True).update(
-        last_seen_at=now or timezone.now()
-    )
-
-
-# --- Sessions on the security page ----------------------------------------------------------
-@transaction.atomic
-def sessions_end_others(*, request: HttpRequest, user: User) -> int:
-    """ "Sign out all other sessions": every session of ``user`` but this browser's."""
-    ended = sessions_end_for_user(user=user, except_session_key=request.session.session_key)
-    audit_record(
-        event="account.sessions_ended",
-        request=request,
-        user=user,
-        subject=user.get_username(),
-        data={"sessions_ended": ended, "how": "self"},
-    )
-    return ended
-
-
-@transaction.atomic
-def session_rekey(*, old_key: str | None, new_key: str | None) -> None:
-    """Follow a session whose key Django cycled (``update_session_auth_hash``, ``login``)."""
-    if old_key and new_key and old_key != new_key:
-        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 def current_password_confirm(
@@ -217,7 +145,7 @@ def user_password_change(
             },
         )
     update_session_auth_hash(request, user)
-    session_rekey(old_key=old_key, new_key=request.session.session_key)
+    sessions.session_rekey(old_key=old_key, new_key=request.session.session_key)
 
 
 # --- Agents: reset links and reset blocks ---------------------------------------------------
