@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class NoticesConfig(AppConfig):
     name = "notices"
     verbose_name = _("Maintenance notices")
-
-    def ready(self) -> None:
-        from notices import checks  # noqa: F401 (registers the system checks)

@@ -1,7 +1,7 @@
 """Knobs of the notices app, read lazily from settings with these defaults.
 
-``NOTICE_LEAD_HOURS`` and ``LOCK_STATUS_API_SECRET`` come from the environment (portal/settings.py);
-the others are plain settings that a deployment may override.
+``NOTICE_LEAD_HOURS`` comes from the environment (portal/settings.py); the others are plain
+settings that a deployment may override.
 """
 
 from django.conf import settings
@@ -27,12 +27,6 @@ DEFAULTS = {
     },
     # Difference between the device clock and the server's that the troubleshooter flags.
     "HELP_CLOCK_TOLERANCE_SECONDS": 120,
-    # Shared secret for /api/lock-status (environment variable); empty turns the API off.
-    "LOCK_STATUS_API_SECRET": "",
-    # Requests per client IP and minute to /api/lock-status, and refused secrets per IP and
-    # 10 minutes before that IP is told to slow down (HTTP 429).
-    "LOCK_STATUS_API_RATE_PER_MINUTE": 300,
-    "LOCK_STATUS_API_BAD_SECRET_LIMIT": 10,
     # How long clients and proxies may keep /api/status.
     "STATUS_API_MAX_AGE_SECONDS": 5,
 }

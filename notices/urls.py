@@ -1,4 +1,4 @@
-"""Help pages and the status API (/help/, /api/status, /api/lock-status)."""
+"""Help pages and the status API (/help/, /api/status; /api/lock-status is ``signin.urls_api``)."""
 
 from django.urls import path
 
@@ -11,5 +11,4 @@ urlpatterns = [
     path("help/faq/", views.faq, name="faq"),
     path("notices/<int:pk>/dismiss/", views.dismiss, name="dismiss"),
     path("api/status", api.status, name="api_status"),
-    path("api/lock-status", api.lock_status, name="api_lock_status"),
 ]

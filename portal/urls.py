@@ -14,7 +14,9 @@ urlpatterns = [
     path("accounts/", include("reset.urls")),
     path("account/", include("accounts.urls_self")),
     path("tickets/", include("tickets.urls")),
+    path("", include("signin.urls_api")),
     path("", include("notices.urls")),
+    path("", include("sso.urls")),
     path("admin/", admin.site.urls),
 ]
 

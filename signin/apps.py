@@ -9,6 +9,8 @@ class SigninConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from signin import checks  # noqa: F401 (registers the system checks)
+
         # Django's ``update_last_login`` stays in charge of every login but one: a sign-in whose
         # credentials were checked here (``Attempt.verified_user``) sends ``last_login`` with its
         # other records in one message (``signin.services.signin_succeeded``), where Django's

@@ -1,8 +1,9 @@
 """Knobs of the sign-in app, read lazily from settings with these defaults.
 
-The lockout numbers come from the environment (``LOCKOUT_*``, ``PASSWORD_MAX_AGE_DAYS``,
-``SESSION_IDLE_MINUTES``, ``TRUSTED_PROXY_COUNT``; see portal/settings.py and the README). The
-others are plain settings a deployment may override; the README lists every one.
+The lockout numbers and the lock-status API's secret come from the environment (``LOCKOUT_*``,
+``PASSWORD_MAX_AGE_DAYS``, ``SESSION_IDLE_MINUTES``, ``TRUSTED_PROXY_COUNT``,
+``LOCK_STATUS_API_SECRET``; see portal/settings.py and the README). The others are plain settings
+a deployment may override; the README lists every one.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ DEFAULTS = {
     # Dotted name of a view decorator around the sign-in door (a higher app's, so named here,
     # never imported): the notices app's guard closes the door while a notice blocks sign-in.
     "SIGNIN_DOOR_GUARD": "notices.guards.signin_maintenance_guard",
+    # --- /api/lock-status (signin.api) ----------------------------------------------------------
+    # Shared secret (environment variable); empty turns the API off.
+    "LOCK_STATUS_API_SECRET": "",
+    # Requests per client IP and minute, and refused secrets per IP and 10 minutes before that IP
+    # is told to slow down (HTTP 429).
+    "LOCK_STATUS_API_RATE_PER_MINUTE": 300,
+    "LOCK_STATUS_API_BAD_SECRET_LIMIT": 10,
 }
 
 

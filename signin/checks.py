@@ -1,4 +1,4 @@
-"""Start-up checks for the notices app's configuration."""
+"""Start-up checks for the sign-in app's configuration."""
 
 from django.core.checks import Tags, Warning, register
 
@@ -7,7 +7,7 @@ MIN_SECRET_LENGTH = 32
 
 @register(Tags.security, deploy=True)
 def lock_status_secret_check(app_configs, **kwargs):
-    from notices import conf
+    from signin import conf
 
     secret = conf.get("LOCK_STATUS_API_SECRET")
     if secret and (len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 8):
@@ -17,7 +17,7 @@ def lock_status_secret_check(app_configs, **kwargs):
                 "whether an account is locked.",
                 hint="Use at least 32 random characters, e.g. python -c "
                 "'import secrets; print(secrets.token_urlsafe(32))'.",
-                id="notices.W001",
+                id="signin.W001",
             )
         ]
     return []
