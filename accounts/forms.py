@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import codes
 from accounts.models import CodeChannel
 from messaging.errors import InvalidRecipient
-from messaging.guard import sms_allowed_region
-from messaging.recipients import phone_normalize
+from messaging.recipients import phone_normalize, sms_allowed_region
 
 PASSWORD_FIELD_MAX = 1024  # beyond the 128-character rule; longer input is refused unread
 

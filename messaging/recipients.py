@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from messaging import conf
 from messaging.errors import InvalidRecipient
 
 EMAIL_MAX_LENGTH = 254
@@ -61,6 +62,17 @@ def phone_normalize(raw: object) -> str:
 
 def phone_region(e164: str) -> str:
     return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
+
+
+def sms_allowed_region(phone: str) -> bool:
+    """May text messages go to this number (E.164)? Only to ``SMS_ALLOWED_REGIONS``; unreadable
+    numbers may not."""
+    allowed = {r.upper() for r in conf.get("SMS_ALLOWED_REGIONS")}
+    try:
+        region = phone_region(str(phone))
+    except phonenumbers.NumberParseException:
+        return False
+    return bool(region) and region.upper() in allowed
 
 
 def _mask_middle(digits: str) -> str:

@@ -3,11 +3,26 @@
 ``messaging_send`` and ``messaging_notify_user`` are what other apps call, inside their own
 transaction. Delivery (``outbox_deliver``), the periodic sweep and the admin's retry live in
 ``messaging.outbox`` and are re-exported here.
+
+**What a message may spend** (``message_spend``, before it is queued). An SMS goes only to a
+number in ``SMS_ALLOWED_REGIONS`` (SMS pumping costs real money), then within caps per phone
+number (hour and day), per recipient account (day) and overall (the hour's and the day's budget).
+Each cap is shared by priority (``messaging.kinds``): courtesy SMS stop at
+``SMS_SHARE_COURTESY_PERCENT`` of it, security notices at ``SMS_SHARE_SECURITY_PERCENT``, codes
+may fill it whole, so a flood of courtesy or security messages always leaves the last share to
+codes. Every message but a code, on every channel, also counts on its account's notice cap for
+the clock hour: ``MESSAGING_NOTICES_PER_ACCOUNT_HOUR`` per channel, of which courtesy notices may
+fill ``MESSAGING_COURTESY_PER_ACCOUNT_HOUR``. The caps are fixed windows of ``portal.limits``
+taken together, all or nothing, so a refused send costs nothing against any of them.
+
+A store that does not answer (``portal.limits.LimitStoreDown``, one warning line): an SMS is
+refused (``store_down``; it costs money, so nothing uncounted goes), an email goes uncounted.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.services import audit_record
-from messaging import conf, guard
+from messaging import conf
 from messaging.errors import (
     InvalidRecipient,
     MessagingError,
@@ -32,8 +47,14 @@ from messaging.outbox import (
     outbox_retry,
     outbox_sweep,
 )
-from messaging.recipients import email_normalize, mask_recipient, phone_normalize
+from messaging.recipients import (
+    email_normalize,
+    mask_recipient,
+    phone_normalize,
+    sms_allowed_region,
+)
 from messaging.rendering import kind_channels, language_for, render_message
+from portal import limits
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +67,82 @@ __all__ = [
 ]
 
 CHANNELS = {OutboxMessage.Channel.EMAIL.value, OutboxMessage.Channel.SMS.value}
+HOUR, DAY = 3600, 86400
+NOTICE_CAP = "account_notices_hour"
+STORE_DOWN = "store_down"
+# The SMS caps, by the reason given when one is full: (scope, its setting, window, counted per).
+SMS_CAPS = {
+    "number_hour": ("messaging:sms-number-hour", "SMS_CAP_PER_NUMBER_HOUR", HOUR, "phone"),
+    "number_day": ("messaging:sms-number-day", "SMS_CAP_PER_NUMBER_DAY", DAY, "phone"),
+    "account_day": ("messaging:sms-account-day", "SMS_CAP_PER_ACCOUNT_DAY", DAY, "account"),
+    "budget_hour": ("messaging:sms-budget-hour", "SMS_BUDGET_HOUR", HOUR, "all"),
+    "budget_day": ("messaging:sms-budget-day", "SMS_BUDGET_DAY", DAY, "all"),
+}
+NOTICES_SCOPE = "messaging:notices-hour"  # counted per account and channel
+
+
+@dataclass(frozen=True)
+class Refusal:
+    # region, a reason of SMS_CAPS, store_down (the SMS caps) or account_notices_hour
+    reason: str
+    limit: int | None = None
+
+    @property
+    def notice_capped(self) -> bool:
+        return self.reason == NOTICE_CAP
+
+
+def share(cap: int, priority: Priority) -> int:
+    """How much of an SMS cap a message of ``priority`` may fill (rounded down)."""
+    if priority == Priority.CODE:
+        return cap
+    name = (
+        "SMS_SHARE_SECURITY_PERCENT"
+        if priority == Priority.SECURITY
+        else "SMS_SHARE_COURTESY_PERCENT"
+    )
+    return cap * int(conf.get(name)) // 100
+
+
+def message_spend(
+    *, channel: str, address: str, user_id: int | None, priority: Priority
+) -> Refusal | None:
+    """Count one message of ``priority`` to ``address`` (an E.164 number for ``sms``) for the
+    account ``user_id``; ``None`` if allowed, else why not (and nothing counted). The notice cap
+    is checked first, so a notice over it is reported as such even when an SMS cap is full too."""
+    caps: list[tuple[limits.Fixed, object, str]] = []
+    if user_id is not None and priority != Priority.CODE:
+        setting = (
+            "MESSAGING_COURTESY_PER_ACCOUNT_HOUR"
+            if priority == Priority.COURTESY
+            else "MESSAGING_NOTICES_PER_ACCOUNT_HOUR"
+        )
+        notices = limits.Fixed(NOTICES_SCOPE, seconds=HOUR, limit=conf.get(setting))
+        caps.append((notices, f"{user_id}:{channel}", NOTICE_CAP))
+    if channel == "sms":
+        if not sms_allowed_region(address):
+            return Refusal("region")
+        subjects = {"phone": address, "account": user_id, "all": "all"}
+        for reason, (scope, setting, seconds, per) in SMS_CAPS.items():
+            if subjects[per] is not None:
+                limit = share(conf.get(setting), priority)
+                caps.append(
+                    (limits.Fixed(scope, seconds=seconds, limit=limit), subjects[per], reason)
+                )
+    if not caps:
+        return None
+    try:
+        taken = limits.take([(cap, subject) for cap, subject, _reason in caps])
+    except limits.LimitStoreDown as exc:
+        if channel == "sms":
+            limits.store_down_logged(exc, outcome="the SMS is refused")
+            return Refusal(STORE_DOWN)
+        limits.store_down_logged(exc, outcome=f"the {channel} goes uncounted")
+        return None
+    if taken.over is None:
+        return None
+    cap, _subject, reason = caps[taken.over]
+    return Refusal(reason, cap.limit)
 
 
 def _address(*, channel: str, to_user: Any, to_address: str | None) -> str:
@@ -73,9 +170,7 @@ def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priori
     (``NoticeCapped``) or an SMS the spend guard refuses (``SmsBlocked``). The audit row joins
     the caller's transaction, which the caller keeps when it falls back to email."""
     user_id = getattr(user, "pk", None)
-    refusal = guard.message_spend(
-        channel=channel, address=address, user_id=user_id, priority=priority
-    )
+    refusal = message_spend(channel=channel, address=address, user_id=user_id, priority=priority)
     if refusal is None:
         return
     masked = mask_recipient(channel=channel, address=address)
@@ -113,7 +208,7 @@ def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priori
         raise SmsBlocked(
             _("Text messages cannot be sent to numbers in this region."), reason="region"
         )
-    if refusal.reason == guard.STORE_DOWN:
+    if refusal.reason == STORE_DOWN:
         raise SmsBlocked(reason=refusal.reason)  # "No text message can be sent ... right now."
     raise SmsBlocked(
         _("Too many text messages were sent to this number or account. Try email instead."),

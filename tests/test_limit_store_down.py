@@ -1,6 +1,6 @@
 """The store of the rate limits does not answer (Redis refused, Redis that accepts and never
 answers, the database cache without its table): every limiter follows one policy
-(``portal.ratelimit.LimitStoreDown``). Sending a code, checking one, filing a request and the
+(``portal.limits.LimitStoreDown``). Sending a code, checking one, filing a request and the
 lock-status API answer 503 with ``Retry-After`` and nothing done; sign-in goes on, uncounted on
 the IP, and still locks on the database's counters. Never a 500, never a traceback in the log."""
 
@@ -14,9 +14,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.models import ResetFlow
 from messaging import sms
 from portal.settings import REDIS_CACHE_OPTIONS
+from reset.models import ResetFlow
 from tests.accounts.conftest import CODE, START, VERIFY
 from tests.factories import UserFactory
 from tests.logs import console_output
@@ -229,8 +229,8 @@ def test_sign_in_goes_on_and_still_locks_with_one_line_per_store_error(redis_dow
 
 # --- the SMS spend guard: an SMS is refused, an email goes ----------------------------------
 def test_the_spend_guard_refuses_an_sms_and_lets_an_email_go(store_down):
-    from messaging.guard import STORE_DOWN, message_spend
     from messaging.kinds import Priority
+    from messaging.services import STORE_DOWN, message_spend
 
     user = UserFactory()
     with console_output() as output:

@@ -6,11 +6,12 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from messaging import guard
 from messaging.errors import SmsBlocked
 from messaging.models import OutboxMessage
-from messaging.services import messaging_notify_user, messaging_send
+from messaging.services import SMS_CAPS, messaging_notify_user, messaging_send
+from portal import limits
 from tests.factories import UserFactory
+from tests.messaging.spend import sms_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,7 @@ def test_a_refused_send_does_not_spend_the_budget(settings):
     for _ in range(5):
         with pytest.raises(SmsBlocked):
             _sms(to_address="+8613900000001")
-    usage = guard.sms_usage(phone="+8613900000001")
+    usage = sms_usage(phone="+8613900000001")
     assert usage["budget_hour"] == 1
     assert usage["number_hour"] == 1
 
@@ -122,5 +123,9 @@ def test_notify_user_falls_back_to_email_when_sms_is_blocked(
 
 
 def test_cache_keys_never_hold_the_phone_number(settings):
-    keys = [k for k, *_rest in guard._counters(phone="+8613912345678", user_id=1, now=0)]
+    keys = [
+        name
+        for scope, _setting, _seconds, _per in SMS_CAPS.values()
+        for name in limits.names(scope, "+8613912345678")
+    ]
     assert not any("13912345678" in key for key in keys)

@@ -11,12 +11,12 @@ import pytest
 from django.core import mail
 
 from audit.models import AuditEvent
-from messaging import guard
 from messaging.errors import NoticeCapped, SmsBlocked
 from messaging.kinds import Priority, kind_priority
 from messaging.models import OutboxMessage
 from messaging.services import messaging_notify_user, messaging_send
 from tests.factories import UserFactory
+from tests.messaging.spend import sms_usage
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +78,7 @@ def test_each_class_stops_at_its_share_of_the_hourly_budget(settings, english):
     with pytest.raises(SmsBlocked):
         _sms(22, Priority.CODE)  # codes may use all of it, and no more
     assert OutboxMessage.objects.filter(channel="sms").count() == 10
-    assert guard.sms_usage()["budget_hour"] == 10
+    assert sms_usage()["budget_hour"] == 10
 
 
 def test_the_daily_budget_keeps_its_shares_too(settings, clock):
@@ -178,5 +178,5 @@ def test_a_dropped_notice_spends_nothing(settings, user):
             messaging_send(
                 channel="sms", kind="messaging_test", context={}, to_user=user, priority="courtesy"
             )
-    usage = guard.sms_usage(phone=str(user.phone), user_id=user.pk)
+    usage = sms_usage(phone=str(user.phone), user_id=user.pk)
     assert usage["budget_hour"] == 1 and usage["number_hour"] == 1
