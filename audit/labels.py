@@ -82,6 +82,9 @@ EVENT_LABELS = {
     "ticket.unlock_requested": _("Unlock waiting for a second agent"),
     "ticket.unlock_declined": _("Unlock declined by the second agent"),
     "ticket.account_limited": _("Unlock request over the account's limit (nobody messaged)"),
+    "sso.token_issued": _("App sign-in: token issued"),
+    "sso.token_refused": _("App sign-in: token refused"),
+    "sso.token_revoked": _("App sign-in: tokens revoked"),
 }
 
 

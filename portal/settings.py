@@ -13,6 +13,7 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from portal import oidc_keys
 from portal.env import (
     ConfigError,
     bool_var,
@@ -68,6 +69,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "phonenumber_field",
+    "oauth2_provider",
 ]
 LOCAL_APPS = [
     "portal",
@@ -77,6 +79,7 @@ LOCAL_APPS = [
     "signin",
     "reset",
     "notices",
+    "sso",
     "tickets",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -365,6 +368,69 @@ NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)
 LOCK_STATUS_API_SECRET = env.str("LOCK_STATUS_API_SECRET", default="")
 # Emails and SMS sent during maintenance mention it (see notices/message_context.py).
 MESSAGING_CONTEXT_PROCESSORS = ["notices.message_context.maintenance_context"]
+
+# --- Single sign-on: the OpenID Connect provider (sso/ on django-oauth-toolkit) -------------
+# https://django-oauth-toolkit.readthedocs.io/en/latest/settings.html ; docs/sso.md
+# The signing keys: SSO_OIDC_PRIVATE_KEY (PEM text) or SSO_OIDC_PRIVATE_KEY_FILE (paths), the
+# first key signs, all are published. Debug and the tests generate one into var/ when none is set.
+SSO_OIDC_KEYS = oidc_keys.oidc_keys_read(
+    pem_text=env.str("SSO_OIDC_PRIVATE_KEY", default=""),
+    files=[name for name in list_var("SSO_OIDC_PRIVATE_KEY_FILE", []) if name],
+    base_dir=BASE_DIR,
+)
+if not SSO_OIDC_KEYS and (DEBUG or bool_var("SSO_OIDC_DEV_KEY", False)):
+    SSO_OIDC_KEYS = [oidc_keys.dev_key(VAR_DIR)]
+# What `sub` is: a per-user UUID (`uuid`) or the employee number (`employee_id`).
+SSO_SUBJECT = env.str("SSO_SUBJECT", default="uuid").strip().lower()
+if SSO_SUBJECT not in {"uuid", "employee_id"}:
+    raise ConfigError(f"SSO_SUBJECT={SSO_SUBJECT!r}: use uuid or employee_id")
+SSO_ACCESS_TOKEN_MINUTES = int_var("SSO_ACCESS_TOKEN_MINUTES", 10, minimum=1, maximum=60)
+SSO_REFRESH_TOKEN_DAYS = int_var("SSO_REFRESH_TOKEN_DAYS", 30, minimum=1, maximum=365)
+OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "sso.validator.PortalValidator",
+    "APPLICATION_ADMIN_CLASS": "sso.admin.ClientAdmin",
+    "OIDC_ENABLED": bool(SSO_OIDC_KEYS),
+    "OIDC_RSA_PRIVATE_KEY": SSO_OIDC_KEYS[0] if SSO_OIDC_KEYS else "",
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": SSO_OIDC_KEYS[1:],
+    # The issuer is the portal's canonical URL, never the Host header.
+    "OIDC_ISS_ENDPOINT": PORTAL_BASE_URL.rstrip("/"),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # The scopes and their consent-page words: sso.scopes (translated there).
+    "SCOPES_BACKEND_CLASS": "sso.scopes.PortalScopes",
+    "SCOPES": {"openid": "openid", "profile": "profile", "email": "email", "phone": "phone"},
+    "DEFAULT_SCOPES": ["openid"],
+    # Required; sso.validator turns it off for one client only when its profile (销售易) says so.
+    "PKCE_REQUIRED": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": SSO_ACCESS_TOKEN_MINUTES * 60,
+    "ID_TOKEN_EXPIRE_SECONDS": SSO_ACCESS_TOKEN_MINUTES * 60,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": SSO_REFRESH_TOKEN_DAYS * 86400,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    # Redirect URIs: https only, exact match; http too in debug (a local relying party).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "ALLOWED_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "ALLOW_URI_WILDCARDS": False,
+    # RFC 9700 (OAuth 2.0 Security BCP) enforced now: no implicit or password grant, no PKCE
+    # `plain`, no access token in a query string, `iss` in the authorization response, tokens
+    # kept as digests only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": not DEBUG,
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

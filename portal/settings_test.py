@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-" + "k3y" * 20)
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("PORTAL_BASE_URL", "https://portal.example.cn")
+# The OpenID Connect provider signs with a key generated once into var/ (never in production).
+os.environ.setdefault("SSO_OIDC_DEV_KEY", "1")
 
 from portal.settings import *  # noqa: F403
 from portal.settings import REDIS_CACHE_OPTIONS, REDIS_URL

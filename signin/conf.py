@@ -46,6 +46,9 @@ DEFAULTS = {
     # Dotted name of a view decorator around the sign-in door (a higher app's, so named here,
     # never imported): the notices app's guard closes the door while a notice blocks sign-in.
     "SIGNIN_DOOR_GUARD": "notices.guards.signin_maintenance_guard",
+    # Dotted name of a callable (next_url) -> heading or None: the single sign-on app's "Sign in
+    # to <client>" when the sign-in is the authorize step of a registered client.
+    "SIGNIN_NEXT_HEADING": "sso.headings.heading_for_next",
     # --- /api/lock-status (signin.api) ----------------------------------------------------------
     # Shared secret (environment variable); empty turns the API off.
     "LOCK_STATUS_API_SECRET": "",

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -73,8 +74,20 @@ def _after_step(step: str | None, next_url: str) -> HttpResponse:
 
 
 def _form_page(request, form, next_url, *, status=HTTPStatus.OK) -> HttpResponse:
-    context = {"form": form, "next": next_url, "reset_url": reverse("reset:start")}
+    context = {
+        "form": form,
+        "next": next_url,
+        "reset_url": reverse("reset:start"),
+        "heading": _next_heading(next_url),
+    }
     return render(request, "signin/login.html", context, status=status)
+
+
+def _next_heading(next_url: str) -> str | None:
+    """The heading a higher app gives this sign-in (``SIGNIN_NEXT_HEADING``, e.g. "Sign in to
+    销售易 CRM" at a client's authorize step), or None."""
+    path = conf.get("SIGNIN_NEXT_HEADING")
+    return import_string(path)(next_url) if path else None
 
 
 def _failure_message(request: HttpRequest, message: str | None = None) -> str:

@@ -56,6 +56,7 @@ def test_the_layers_are_in_the_order_the_readme_states():
         "signin",
         "reset",
         "notices",
+        "sso",
         "tickets",
     ]
     readme = (ROOT / "README.md").read_text()

@@ -1,0 +1,131 @@
+"""The provider's rows. django-oauth-toolkit owns the tokens, codes and ID tokens; the portal
+owns who a client is (its profile, whether it is trusted), the stable subject of each person, and
+the record of each used authorization code (so a replayed code revokes what it issued)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import AbstractApplication
+from oauth2_provider.validators import AllowedURIValidator
+
+
+class Profile(models.TextChoices):
+    STANDARD = "standard", _("Standard OpenID Connect")
+    XIAOSHOUYI = "xiaoshouyi", _("销售易 CRM connector")
+
+
+class Client(AbstractApplication):
+    """A relying party (``OAUTH2_PROVIDER_APPLICATION_MODEL``). DOT's fields, plus the profile.
+    ``skip_authorization`` is "trusted": a first-party client that shows no consent page."""
+
+    # The portal offers the code flow only, with ID tokens signed RS256 (never HS256 with the
+    # client secret, never unsigned): DOT's fields, with these values fixed.
+    authorization_grant_type = models.CharField(
+        _("authorization grant type"),
+        max_length=44,
+        choices=[(AbstractApplication.GRANT_AUTHORIZATION_CODE, _("Authorization code"))],
+        default=AbstractApplication.GRANT_AUTHORIZATION_CODE,
+        editable=False,
+    )
+    algorithm = models.CharField(
+        _("algorithm"),
+        max_length=5,
+        choices=[(AbstractApplication.RS256_ALGORITHM, "RS256")],
+        default=AbstractApplication.RS256_ALGORITHM,
+        editable=False,
+    )
+    profile = models.CharField(
+        _("profile"),
+        max_length=16,
+        choices=Profile.choices,
+        default=Profile.STANDARD,
+        help_text=_(
+            "Standard OpenID Connect requires PKCE (S256). The 销售易 connector profile cannot "
+            "send PKCE, so it is not required for it."
+        ),
+    )
+
+    class Meta(AbstractApplication.Meta):
+        verbose_name = _("single sign-on client")
+        verbose_name_plural = _("single sign-on clients")
+
+    def clean(self) -> None:
+        self.authorization_grant_type = self.GRANT_AUTHORIZATION_CODE
+        self.algorithm = self.RS256_ALGORITHM
+        problems: dict[str, list] = {}
+        try:
+            super().clean()
+        except ValidationError as exc:
+            problems.update(exc.message_dict)
+        validator = AllowedURIValidator(
+            self.get_allowed_schemes(),
+            name="post logout redirect uri",
+            allow_path=True,
+            allow_query=True,
+        )
+        for uri in self.post_logout_redirect_uris.split():
+            try:
+                validator(uri)
+            except ValidationError as exc:
+                problems.setdefault("post_logout_redirect_uris", []).extend(exc.messages)
+        for uri in self.redirect_uris.split():
+            if "#" in uri:
+                problems.setdefault("redirect_uris", []).append(
+                    _("A redirect URI cannot have a fragment (#).")
+                )
+        if problems:
+            raise ValidationError(problems)
+
+    def save(self, *args, **kwargs):
+        self.authorization_grant_type = self.GRANT_AUTHORIZATION_CODE
+        self.algorithm = self.RS256_ALGORITHM
+        super().save(*args, **kwargs)
+
+    @property
+    def pkce_required(self) -> bool:
+        return self.profile != Profile.XIAOSHOUYI
+
+
+class Subject(models.Model):
+    """The ``sub`` a person has at every client when ``SSO_SUBJECT`` is ``uuid``: random, never
+    the database id, never reused, kept for the life of the account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_subject"
+    )
+    subject = models.UUIDField(_("subject"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subject identifier")
+        verbose_name_plural = _("subject identifiers")
+
+    def __str__(self) -> str:
+        return str(self.subject)
+
+
+class CodeUse(models.Model):
+    """An authorization code that was exchanged: its digest (never the code) and what it issued.
+    A second exchange of the same code finds this row and revokes the tokens (RFC 6749 4.1.2)."""
+
+    code_digest = models.CharField(max_length=64, unique=True)
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    access_token_digest = models.CharField(max_length=64, blank=True)
+    token_family = models.UUIDField(null=True, blank=True)
+    used_at = models.DateTimeField(_("used at"))
+
+    class Meta:
+        verbose_name = _("used authorization code")
+        verbose_name_plural = _("used authorization codes")
+        indexes = [models.Index(fields=["used_at"], name="sso_codeuse_used_at")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} @ {self.used_at:%Y-%m-%d %H:%M}"
