@@ -20,7 +20,7 @@ Contract (other workstreams call these):
     digits is refused without counting a try. Audits ``code.verified`` / ``code.failed``.
 
 The agent or program calling these never sees the code. Purposes in use: ``reset`` (the
-self-service reset, one device per flow, see ``accounts.flows.reset``), ``contact_verify`` (a new
+self-service reset, one device per flow, see ``reset.flow``), ``contact_verify`` (a new
 email or phone on the security page), ``caller_verify`` (helpdesk agents, tickets app).
 """
 
@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import conf
 from accounts.masking import mask_contact
-from accounts.models import CodeChannel, ContactCodeDevice, ResetFlow, User
+from accounts.models import CodeChannel, ContactCodeDevice, User
 from audit.services import audit_record
 from messaging.recipients import sms_allowed_region
 from portal import limits
@@ -145,20 +145,20 @@ def verified_address(*, user: User, channel: str) -> str | None:
 
 # --- devices ------------------------------------------------------------------------------------
 def _device_for(
-    *, user: User, purpose: str, flow: ResetFlow | None, lock: bool
+    *, user: User, purpose: str, flow_id: int | None, lock: bool
 ) -> ContactCodeDevice | None:
     qs = ContactCodeDevice.objects.all()
     if lock:
         qs = qs.select_for_update()
-    if flow is not None:
-        return qs.filter(flow=flow).first()
+    if flow_id is not None:
+        return qs.filter(flow=flow_id).first()
     return qs.filter(user=user, purpose=purpose, flow__isnull=True).first()
 
 
 def _device_get_or_create(
-    *, user: User, purpose: str, channel: str, address: str, flow: ResetFlow | None
+    *, user: User, purpose: str, channel: str, address: str, flow_id: int | None
 ) -> ContactCodeDevice:
-    device = _device_for(user=user, purpose=purpose, flow=flow, lock=True)
+    device = _device_for(user=user, purpose=purpose, flow_id=flow_id, lock=True)
     if device is None:
         device = ContactCodeDevice.objects.create(
             user=user,
@@ -166,7 +166,7 @@ def _device_get_or_create(
             purpose=purpose,
             channel=channel,
             address=address,
-            flow=flow,
+            flow=flow_id,
             confirmed=False,
         )
         # Lock the fresh row as well, so two first sends cannot both pass the cooldown.
@@ -233,13 +233,13 @@ def code_issue(
     request: HttpRequest | None = None,
     actor: User | None = None,
     address: str | None = None,
-    flow: ResetFlow | None = None,
+    flow_id: int | None = None,
     context: dict | None = None,
 ) -> CodeIssue:
     """Send ``user`` a fresh code for ``purpose`` by ``channel`` (see the module docstring).
 
     ``address`` (internal use) sends to a contact being verified instead of a verified one;
-    ``flow`` binds the device to one password reset.
+    ``flow_id`` binds the device to one flow of a higher app (a password reset, by its id).
     """
     if channel not in CHANNELS:
         raise ValueError(f"channel must be 'email' or 'sms', not {channel!r}")
@@ -257,10 +257,10 @@ def code_issue(
         if channel == CodeChannel.SMS and not sms_allowed_region(target):
             return _refuse(reason="sms_region", actor=actor, **common)
         device = _device_get_or_create(
-            user=user, purpose=purpose, channel=channel, address=target, flow=flow
+            user=user, purpose=purpose, channel=channel, address=target, flow_id=flow_id
         )
         # A reset flow enforces its own resend delay in the request; its task may run late.
-        allowed, info = device.generate_is_allowed() if flow is None else (True, None)
+        allowed, info = device.generate_is_allowed() if flow_id is None else (True, None)
         if not allowed:
             return _refuse(
                 reason="cooldown", actor=actor, retry_at=info.get("next_generation_at"), **common
@@ -329,7 +329,7 @@ def code_verify(
     """True once for the latest code of ``user`` and ``purpose`` (see the module docstring)."""
     normalized = code_normalize(code)
     with transaction.atomic():
-        device = _device_for(user=user, purpose=purpose, flow=None, lock=True)
+        device = _device_for(user=user, purpose=purpose, flow_id=None, lock=True)
         if device is None or normalized is None:
             ok = False
             reason = "no_code" if device is None else "malformed"

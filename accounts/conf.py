@@ -16,8 +16,6 @@ DEFAULTS = {
     "CODE_SENDS_PER_HOUR": 5,  # per account and purpose
     "CODE_SMS_PER_HOUR": 3,  # SMS codes per account (and per typed identifier in a reset)
     "CODE_TRIES_WINDOW_SECONDS": 3600,  # a device stopped by wrong tries opens again after this
-    # --- The agents' reset link (the self-service reset's own knobs are in reset/conf.py) ------
-    "RESET_INVITE_TTL_SECONDS": 3600,  # an agent's reset link works for an hour, once
     # --- The security page --------------------------------------------------------------------
     "CONTACT_PROMPT_SKIPS": 3,  # times a user without a verified contact may skip adding one
     "BACKUP_CODE_COUNT": 10,

@@ -12,11 +12,6 @@ class AccountsError(PortalError):
     default_message = _("This action is not possible right now.")
 
 
-class ResetInviteRefused(AccountsError):
-    code = "invite_refused"
-    default_message = _("No reset link could be sent to this person.")
-
-
 class WrongPassword(AccountsError):
     code = "wrong_password"
     default_message = _("Your current password is not right.")

@@ -18,8 +18,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "messaging.view_outboxmessage",  # delivery state in the ticket timeline
         "notices.view_notice",
         "notices.view_faqentry",
-        "accounts.view_resetflow",  # follow up a caller's reset (state, counts; no keys)
-        "accounts.view_resetblock",  # resets paused after 20 wrong codes
-        "accounts.change_resetblock",  # lift one after checking the caller
+        "reset.view_resetflow",  # follow up a caller's reset (state, counts; no keys)
+        "reset.view_resetblock",  # resets paused after 20 wrong codes
+        "reset.change_resetblock",  # lift one after checking the caller
     ],
 }

@@ -68,9 +68,9 @@ def start_once(identifier: str) -> tuple[float, Client]:
 def main() -> int:
     from celery import current_app
 
-    from accounts.models import ResetFlow
     from reset.dispatch import reset_dispatch
     from reset.flow import SESSION_KEY
+    from reset.models import ResetFlow
     from tests.factories import UserFactory
 
     current_app.conf.task_always_eager = False

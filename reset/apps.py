@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ResetConfig(AppConfig):
-    """The self-service password reset journey (/accounts/password/reset/...). Its rows
-    (``ResetFlow``, ``ResetBlock``) are the accounts app's models."""
+    """The self-service password reset journey (/accounts/password/reset/...), its rows
+    (``ResetFlow``, ``ResetBlock``), the agents' reset link and the reset admin pages."""
 
     name = "reset"
     verbose_name = _("Password reset")

@@ -13,6 +13,7 @@ DEFAULTS = {
     "RESET_IP_FAILURES_PER_HOUR": 50,  # wrong codes one client address may type
     "RESET_BLOCK_AFTER_FAILURES": 20,  # consecutive wrong codes that block self-service reset
     "RESET_BLOCK_HOURS": 24,
+    "RESET_INVITE_TTL_SECONDS": 3600,  # an agent's reset link works for an hour, once
 }
 
 

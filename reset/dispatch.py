@@ -17,11 +17,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import codes
-from accounts.models import CodeChannel, ResetFlow
+from accounts.models import CodeChannel
 from accounts.selectors import user_find_by_identifier
 from audit.services import audit_record
 from portal.tasks import task_enqueue_on_commit
 from reset import limits
+from reset.models import ResetFlow
 
 
 def dispatch_on_commit(flow_id: int, send_no: int) -> None:
@@ -92,7 +93,7 @@ def _send(flow: ResetFlow) -> str:
         user=user,
         channel=flow.channel,
         purpose="reset",
-        flow=flow,
+        flow_id=flow.pk,
         context={"ip": flow.ip or ""},
     )
     if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
@@ -102,7 +103,7 @@ def _send(flow: ResetFlow) -> str:
             user=user,
             channel=CodeChannel.EMAIL,
             purpose="reset",
-            flow=flow,
+            flow_id=flow.pk,
             context={"ip": flow.ip or "", "sms_fallback": True},
         )
         if fallback.sent:

@@ -32,18 +32,14 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts import codes, twostep
-from accounts.models import (
-    ContactCodeDevice,
-    ResetFlow,
-    User,
-    normalize_identifier,
-)
-from accounts.reset_keys import sha, typed_key
+from accounts.models import ContactCodeDevice, User, normalize_identifier
 from accounts.services import user_password_set
 from audit.services import audit_record
 from messaging.services import messaging_notify_user
 from portal.net import browser_label, client_ip, user_agent
 from reset import conf, dispatch, limits
+from reset.keys import sha, typed_key
+from reset.models import ResetFlow
 from reset.outcome import Outcome
 from signin.browsers import typed_known
 from signin.flow import has_second_step
@@ -276,14 +272,14 @@ def reset_verify(
         # the statements each path runs): the response time tells nothing.
         # No lock on the device: the flow row's lock already makes this flow's checks one at a
         # time, and a device the worker is writing must not make a real account's answer wait.
-        device = ContactCodeDevice.objects.filter(flow=flow).first()
+        device = ContactCodeDevice.objects.filter(flow=flow.pk).first()
         account_blocked = limits.active_block(limits.block_key_account(flow.user_id or 0), now=now)
         if flow.known_browser:
             account_blocked = None  # the owner's browser: a pause does not stop it
         usable = device is not None and bool(flow.user_active)  # disabled since the code went
         if not usable or account_blocked is not None or flow.started_by_id:
             # A device that holds no code (never saved): the same check, which never matches.
-            device = ContactCodeDevice(flow_id=flow.pk, purpose="reset", channel=flow.channel)
+            device = ContactCodeDevice(flow=flow.pk, purpose="reset", channel=flow.channel)
         # Wrong codes are counted on the flow row (below), not on the device.
         ok = codes.device_check(device=device, code=code, count_failure=False)
         if ok:

@@ -17,11 +17,12 @@ from django.utils import timezone
 
 from accounts import codes
 from accounts import conf as accounts_conf
-from accounts.models import CodeChannel, ResetBlock, ResetFlow, User
+from accounts.models import CodeChannel, User
 from audit.services import audit_record
 from messaging.services import messaging_notify_user
 from portal import limits
 from reset import conf
+from reset.models import ResetBlock, ResetFlow
 from reset.outcome import Outcome
 
 STEPS = ("code", "second_factor")

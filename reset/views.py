@@ -18,11 +18,12 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts import codes
 from accounts.forms import CodeForm, NewPasswordForm, ResetStartForm, SecondFactorForm
-from accounts.models import CodeChannel, ResetFlow
+from accounts.models import CodeChannel
 from accounts.passwords import password_rules
 from portal.net import client_ip
 from reset import conf
 from reset import flow as reset
+from reset.models import ResetFlow
 from reset.outcome import Outcome
 
 STEP_URLS = {

@@ -90,7 +90,7 @@ class Timings:
 
 def _wait_dispatched(flow_id: int, timeout: float = 10.0) -> None:
     """Until the worker has handled the flow's dispatch (``dispatched`` set, for every kind)."""
-    from accounts.models import ResetFlow
+    from reset.models import ResetFlow
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -101,7 +101,7 @@ def _wait_dispatched(flow_id: int, timeout: float = 10.0) -> None:
 
 
 def measure(names: dict[str, list[str]], *, rounds: int, seed: int = 12) -> Timings:
-    from accounts.models import ResetFlow
+    from reset.models import ResetFlow
 
     order = [(kind, delay) for kind in KINDS for delay in DELAYS_MS] * rounds
     random.Random(seed).shuffle(order)

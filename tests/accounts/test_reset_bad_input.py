@@ -7,8 +7,8 @@ from http import HTTPStatus
 
 import pytest
 
-from accounts.models import ResetFlow
 from reset.flow import SESSION_KEY
+from reset.models import ResetFlow
 from tests.accounts.conftest import NEW, SECOND, START, VERIFY, last_code
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,10 @@ from http import HTTPStatus
 import pytest
 from django.core import mail
 
-from accounts.models import ContactCodeDevice, ResetFlow
+from accounts.models import ContactCodeDevice
 from audit.models import AuditEvent
 from messaging import sms
+from reset.models import ResetFlow
 from tests.accounts.conftest import NEW, VERIFY, last_code
 from tests.factories import UserFactory
 

@@ -14,9 +14,9 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import ResetFlow
 from audit.models import AuditEvent
 from messaging.models import OutboxMessage
+from reset.models import ResetFlow
 from signin.models import UserSession
 from signin.selectors import lock_status
 from tests.accounts.conftest import NEW, NEW_PASSWORD, SECOND, last_code
@@ -164,7 +164,7 @@ def test_wrong_second_factor_codes_add_up_across_resets_until_reset_pauses(
 ):
     """Whoever holds the mailbox gets a right emailed code every time; that must not wipe the
     run of wrong authenticator codes behind it: 20 in a row, across resets, pause the reset."""
-    from accounts.models import ResetBlock
+    from reset.models import ResetBlock
 
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # django-otp's own back-off aside: the streak alone
     user = UserFactory(username="zhang.wei")
@@ -182,7 +182,7 @@ def test_wrong_second_factor_codes_add_up_across_resets_until_reset_pauses(
 
 
 def test_a_right_second_factor_ends_its_run_of_wrong_ones(make_browser, clock, settings):
-    from accounts.models import ResetBlock
+    from reset.models import ResetBlock
 
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     user = UserFactory(username="zhang.wei")

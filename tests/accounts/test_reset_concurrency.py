@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from accounts import codes
-from accounts.models import ResetFlow
 from reset import flow as reset
+from reset.models import ResetFlow
 from tests.accounts.conftest import START, last_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

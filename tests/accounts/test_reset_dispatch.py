@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from accounts.models import ResetFlow
 from messaging.models import OutboxMessage
 from reset.dispatch import reset_dispatch, reset_dispatch_sweep
+from reset.models import ResetFlow
 
 pytestmark = pytest.mark.django_db
 

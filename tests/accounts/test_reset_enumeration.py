@@ -9,8 +9,8 @@ from http import HTTPStatus
 
 import pytest
 
-from accounts.models import ResetBlock
 from messaging.models import OutboxMessage
+from reset.models import ResetBlock
 from tests.accounts.conftest import START, VERIFY
 from tests.factories import UserFactory
 

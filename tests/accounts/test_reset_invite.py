@@ -11,10 +11,10 @@ import pytest
 from django.core import mail
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.errors import ResetInviteRefused
-from accounts.models import ResetFlow
-from accounts.services import reset_invite_send
 from audit.models import AuditEvent
+from reset.errors import ResetInviteRefused
+from reset.models import ResetFlow
+from reset.services import reset_invite_send
 from tests.accounts.conftest import NEW, SECOND, VERIFY
 from tests.factories import StaffFactory, UserFactory
 

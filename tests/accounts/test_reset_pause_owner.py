@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from accounts.models import ResetBlock
+from reset.models import ResetBlock
 from tests.accounts.conftest import ResetBrowser, last_code
 from tests.signin.conftest import sign_in
 

@@ -15,8 +15,9 @@ from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import ContactCodeDevice, ResetFlow
+from accounts.models import ContactCodeDevice
 from audit.models import AuditEvent
+from reset.models import ResetFlow
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +82,8 @@ def test_a_wrong_code_runs_the_same_statements_for_a_real_and_an_unknown_account
     assert sum(s.startswith('INSERT INTO "audit_auditevent"') for s in real_sql) == 1
     # ... and the rules still hold: the real flow has a device, the audit row names its account.
     flows = {f.user_id: f for f in ResetFlow.objects.all()}
-    assert ContactCodeDevice.objects.filter(flow=flows[real.pk]).exists()
-    assert not ContactCodeDevice.objects.filter(flow=flows[None]).exists()
+    assert ContactCodeDevice.objects.filter(flow=flows[real.pk].pk).exists()
+    assert not ContactCodeDevice.objects.filter(flow=flows[None].pk).exists()
     failed = AuditEvent.objects.filter(event="reset.code_failed")
     assert failed.filter(user=real).count() == 2
     assert failed.filter(user=None).count() == 2

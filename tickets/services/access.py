@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reset.errors import ResetInviteRefused
+from reset.services import reset_invite_send
 from tickets import conf
 from tickets.errors import (
     CodeRejected,
@@ -251,11 +253,8 @@ def _unlock(*, ticket: Ticket, user: Any, agent: Any, approver: Any, request) ->
 def ticket_reset_send(
     *, ticket: Ticket, agent: Any, channel: str, request: HttpRequest | None = None
 ) -> Ticket:
-    """Send the employee a one-time password reset link on a verified contact (the accounts
+    """Send the employee a one-time password reset link on a verified contact (the reset
     app's ``reset_invite_send``). The agent never sees it, nor any password."""
-    from accounts.errors import ResetInviteRefused
-    from accounts.services import reset_invite_send
-
     c.require_perm(agent, CHANGE)
     ticket = c.lock_ticket(ticket)
     c.guard(ticket, "reset")
@@ -263,7 +262,7 @@ def ticket_reset_send(
     _contact_for(user, channel)
     try:
         sent = reset_invite_send(user=user, channel=channel, actor=agent, request=request)
-    except ResetInviteRefused as exc:  # caps, region, no contact: the accounts app says why
+    except ResetInviteRefused as exc:  # caps, region, no contact: the reset app says why
         raise DeliveryRefused(str(exc)) from exc
     c.take_up(ticket, agent)
     data = {"channel": channel, "to": sent.get("destination", "")}
