@@ -16,7 +16,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from audit.services import audit_record
-from portal import ratelimit
+from portal import limits
 from portal.net import client_ip
 from signin import conf
 from signin.selectors import lock_status as signin_lock_status
@@ -67,7 +67,7 @@ def lock_status(request: HttpRequest) -> JsonResponse:
     ip = client_ip(request)
     bad_limit = conf.get("LOCK_STATUS_API_BAD_SECRET_LIMIT")
     bad_spec = f"{bad_limit}/{BAD_SECRET_WINDOW}s"
-    if ratelimit.peek("lock-status-bad", ip, bad_spec):
+    if limits.peek("lock-status-bad", ip, bad_spec):
         return _error(
             HTTPStatus.TOO_MANY_REQUESTS,
             "too_many_requests",
@@ -75,7 +75,7 @@ def lock_status(request: HttpRequest) -> JsonResponse:
             Retry_After=str(BAD_SECRET_WINDOW),
         )
     if not _secret_matches(request.headers.get(SECRET_HEADER, ""), expected):
-        ratelimit.hit("lock-status-bad", ip, bad_spec)
+        limits.hit("lock-status-bad", ip, bad_spec)
         with transaction.atomic():
             audit_record(
                 # The event keeps the name it had when the notices app served this API: audit
@@ -89,7 +89,7 @@ def lock_status(request: HttpRequest) -> JsonResponse:
             "unauthorized",
             f"send the shared secret in the {SECRET_HEADER} header",
         )
-    if ratelimit.hit("lock-status", ip, f"{conf.get('LOCK_STATUS_API_RATE_PER_MINUTE')}/m"):
+    if limits.hit("lock-status", ip, f"{conf.get('LOCK_STATUS_API_RATE_PER_MINUTE')}/m"):
         return _error(
             HTTPStatus.TOO_MANY_REQUESTS,
             "too_many_requests",

@@ -1,7 +1,7 @@
 """The lockout counters: check, count, lock. Atomic on PostgreSQL.
 
 Every password (or second-step code) check is counted *before* the hash runs: ``attempt_begin``
-counts it on the client IP (``signin.iplimit``, in the shared cache; a browser the account knows,
+counts it on the client IP (``ip_hit`` below, in the shared cache; a browser the account knows,
 which the IP's limit never stops, only when it fails) and on the account's (or known browser's)
 counter row, and refuses when either is locked or already at its limit. The hash runs after
 that short transaction. A right password gives its count back (``attempt_release``); a wrong one
@@ -30,7 +30,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from signin import conf, iplimit
+from portal import limits
+from signin import conf
 from signin.attempt import Counted, Refusal, Refused, refusal_decide
 from signin.db import bookkeeping
 from signin.identity import Identity
@@ -39,6 +40,45 @@ from signin.typed_counter import typed_count
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L
 MAX_SOURCES = 20
+
+
+# --- The client IP's limit ----------------------------------------------------------------
+# LOCKOUT_IP_FAILURE_LIMIT failures from one client IP, across any usernames, within the cool-off
+# block that IP for the cool-off. The window slides in halves (portal.limits, two fixed buckets
+# one cool-off long: this one and the one before), so a burst split across an edge still counts.
+# Networks in LOCKOUT_TRUSTED_NETWORKS are never counted or blocked (offices behind one NAT
+# address). A block is also a Lock row (scope ip) with a reference, so agents see and lift it.
+# A store that does not answer: an attempt is neither counted nor refused on its IP (one warning
+# line; the account counters, in the database, still lock); starting or lifting a block answers
+# the 503 "try again in a minute" page.
+IP_BLOCK = limits.Block("signin:ip-block")
+
+
+def ip_failures() -> limits.Fixed:
+    seconds = int(conf.cooloff().total_seconds())
+    return limits.Fixed("signin:ip", seconds=seconds, limit=conf.ip_failure_limit(), buckets=2)
+
+
+def ip_counted(ip: str | None) -> bool:
+    return bool(ip) and not conf.is_trusted_network(ip)
+
+
+def ip_hit(ip: str, *, stop_at_limit: bool) -> limits.Hit:
+    """Count one failure of the IP in advance, in one call with its block. When the IP is blocked,
+    or (``stop_at_limit``) when the count would pass the limit, nothing is counted: ``refused``."""
+    return ip_failures().hit(
+        ip,
+        stop_at_limit=stop_at_limit,
+        blocked_by=IP_BLOCK,
+        on_down="the attempt is not counted on its IP",
+    )
+
+
+def ip_block_reference(ip: str | None) -> str | None:
+    """The reference of the IP's current block, if any."""
+    if not ip_counted(ip):
+        return None
+    return IP_BLOCK.get(ip, on_down="its block is not applied")
 
 
 # --- Reading --------------------------------------------------------------------------------
@@ -53,7 +93,7 @@ def refusal_check(*, identity: Identity, ip: str | None, browser: str = "") -> R
         .select_related("lock")
         .first()
     )
-    reference = None if browser else iplimit.block_reference(ip)
+    reference = None if browser else ip_block_reference(ip)
     return refusal_decide(
         identity=identity,
         browser=browser,
@@ -93,9 +133,9 @@ def attempt_begin(
     """
     now = timezone.now()
     scope = Scope.BROWSER if browser else Scope.ACCOUNT
-    ip_count = iplimit.IpCount(0, 0, None)
+    ip_count = limits.Hit(0, 0, None)
     if _ip_counted_before(ip, browser):  # one cache call, atomic: never more than the limit
-        ip_count = iplimit.count(ip, stop_at_limit=True)
+        ip_count = ip_hit(ip, stop_at_limit=True)
     number = None
     if not ip_count.refused:
         number = _count_at_once(identity=identity, scope=scope, browser=browser, now=now)
@@ -114,7 +154,7 @@ def attempt_begin(
                 now=now,
                 at_limit=row.failures >= conf.failure_limit(),
                 ip_blocked=ip_count.refused,
-                ip_lock=lambda: _lock_by_reference(ip_count.reference),
+                ip_lock=lambda: _lock_by_reference(ip_count.block),
             )
             if refusal is not None and refusal.scope != Scope.IP:
                 counted = None if browser else ip_count
@@ -142,16 +182,16 @@ def attempt_begin(
 
 
 def refusal_ip_count(
-    *, ip: str | None, counted: iplimit.IpCount | None = None, now: datetime | None = None
+    *, ip: str | None, counted: limits.Hit | None = None, now: datetime | None = None
 ) -> Lock | None:
     """An attempt refused unchecked counts against the client IP as a failure: ``counted``, the
     count made in advance, is kept; without one (a known browser; an attempt refused before the
     account was looked up, ``signin.refusals``) it is counted now. Returns the IP's block when
     this count started it."""
     if counted is None:
-        if not iplimit.counted(ip):
+        if not ip_counted(ip):
             return None
-        counted = iplimit.count(ip, stop_at_limit=False)
+        counted = ip_hit(ip, stop_at_limit=False)
     if counted.number < conf.ip_failure_limit():
         return None
     return _ip_block_start(ip=ip, now=now or timezone.now())
@@ -191,7 +231,7 @@ def _ip_counted_before(ip: str | None, browser: str) -> bool:
     stopped by the IP's limit, so counting it in advance would hold nothing back: its failures
     are counted on the IP when they happen (``attempt_fail``), and a right password costs the
     IP's counter nothing."""
-    return not browser and iplimit.counted(ip)
+    return not browser and ip_counted(ip)
 
 
 def attempt_release(*, attempt: Counted, account: bool = True) -> None:
@@ -205,7 +245,7 @@ def attempt_release(*, attempt: Counted, account: bool = True) -> None:
             failures__gt=0,
         ).update(failures=F("failures") - 1)
     if attempt.ip_number:
-        iplimit.give_back(attempt.ip, attempt.ip_bucket)
+        ip_failures().give_back(attempt.ip, attempt.ip_bucket, on_down="a count is not given back")
 
 
 def attempt_fail(*, attempt: Counted) -> list[Lock]:
@@ -214,8 +254,8 @@ def attempt_fail(*, attempt: Counted) -> list[Lock]:
     now = timezone.now()
     if attempt.typed_key:
         attempt.typed_number = typed_count(typed_key=attempt.typed_key, now=now)
-    if attempt.browser and iplimit.counted(attempt.ip):
-        ip_count = iplimit.count(attempt.ip, stop_at_limit=False)
+    if attempt.browser and ip_counted(attempt.ip):
+        ip_count = ip_hit(attempt.ip, stop_at_limit=False)
         attempt.ip_number, attempt.ip_bucket = ip_count.number, ip_count.bucket
     if attempt.ip_number >= conf.ip_failure_limit():
         lock = _ip_block_start(ip=attempt.ip, now=now)
@@ -232,10 +272,10 @@ def attempt_fail(*, attempt: Counted) -> list[Lock]:
 def ip_failure_record(*, ip: str | None, identity: Identity) -> Refusal | None:
     """A submission refused for its input (no password was checked) still counts against the
     client IP. Returns the IP's block when the IP is (now) blocked."""
-    if not iplimit.counted(ip):
+    if not ip_counted(ip):
         return None
-    ip_count = iplimit.count(ip, stop_at_limit=True)
-    lock = _lock_by_reference(ip_count.reference)
+    ip_count = ip_hit(ip, stop_at_limit=True)
+    lock = _lock_by_reference(ip_count.block)
     if ip_count.number >= conf.ip_failure_limit():
         lock = _ip_block_start(ip=ip, now=timezone.now()) or lock
     return Refusal(identity=identity, scope=Scope.IP, lock=lock) if lock else None
@@ -246,7 +286,7 @@ def _ip_block_start(*, ip: str, now: datetime) -> Lock | None:
     minutes = conf.cooloff_minutes()
     reference = _new_reference()
     until = now + timezone.timedelta(minutes=minutes)
-    if not iplimit.block_claim(ip, reference=reference, until=until):
+    if not IP_BLOCK.claim(ip, reference, until=until, clears=ip_failures()):
         return None
     since = now - 2 * conf.cooloff()
     return _lock_create(
@@ -360,9 +400,7 @@ def _lock_create(*, reference: str, **fields) -> Lock:
         except IntegrityError:
             reference = _new_reference()
             if fields.get("scope") == Scope.IP:
-                iplimit.block_rename(
-                    fields["key"], reference=reference, until=fields["locked_until"]
-                )
+                IP_BLOCK.set(fields["key"], reference, until=fields["locked_until"])
     raise RuntimeError("could not find a free lock reference")
 
 

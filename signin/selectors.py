@@ -102,13 +102,6 @@ def locks_ran_out(*, now: datetime | None = None) -> QuerySet[Lock]:
     )
 
 
-def ip_status(*, ip: str) -> tuple[int, str | None]:
-    """(failures counted for this client IP in the current window, its block reference)."""
-    from signin import iplimit
-
-    return iplimit.failures(ip), iplimit.block_reference(ip)
-
-
 # --- Signed-in sessions, for the security page -----------------------------------------------
 def sessions_open_for_user(*, user: User) -> QuerySet[UserSession]:
     return UserSession.objects.filter(user=user, ended_at__isnull=True).order_by("-last_seen_at")

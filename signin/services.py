@@ -19,7 +19,7 @@ from audit.services import audit_build, audit_record
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from portal.net import client_ip, user_agent
 from portal.tasks import task_enqueue_on_commit
-from signin import browsers, conf, iplimit
+from signin import browsers, conf, lockout
 from signin.attempt import Attempt, Counted, Refusal, Refused, attempt_of, door_of
 from signin.db import bookkeeping
 from signin.identity import Identity, identity_for_user, identity_resolve
@@ -120,9 +120,9 @@ def refusal_ip_record(*, request: HttpRequest) -> None:
     """Count an attempt refused before its account was looked up (``signin.refusals``) against
     the client IP, as a failure; at the IP's limit, block it (audited)."""
     ip = client_ip(request)
-    if not iplimit.counted(ip):
+    if not lockout.ip_counted(ip):
         return
-    counted = iplimit.count(ip, stop_at_limit=False)
+    counted = lockout.ip_hit(ip, stop_at_limit=False)
     if counted.number >= conf.ip_failure_limit():
         with bookkeeping():
             block = refusal_ip_count(ip=ip, counted=counted)
@@ -374,7 +374,7 @@ def ip_block_clear(
     lock = Lock.objects.select_for_update().get(pk=lock.pk)
     if lock.scope != Scope.IP or not lock.is_active(now):
         return False
-    iplimit.block_lift(lock.key)
+    lockout.IP_BLOCK.lift(lock.key, clears=lockout.ip_failures())
     lock.ended_at, lock.ended_how, lock.ended_by = now, UnlockHow.MANUAL, actor
     lock.save(update_fields=["ended_at", "ended_how", "ended_by"])
     audit_record(

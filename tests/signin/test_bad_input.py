@@ -9,8 +9,9 @@ from http import HTTPStatus
 import pytest
 
 from portal.logging import OneLineFilter
-from signin.selectors import ip_status, lock_status
+from signin.selectors import lock_status
 from tests.signin.conftest import LOGIN
+from tests.signin.ip_state import ip_status
 
 pytestmark = pytest.mark.django_db
 

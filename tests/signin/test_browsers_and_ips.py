@@ -7,8 +7,9 @@ from http import HTTPStatus
 import pytest
 
 from signin.models import Lock, Scope
-from signin.selectors import ip_status, lock_status
+from signin.selectors import lock_status
 from tests.signin.conftest import browser, fail, sign_in
+from tests.signin.ip_state import ip_status
 
 pytestmark = pytest.mark.django_db
 

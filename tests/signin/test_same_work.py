@@ -19,10 +19,10 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from signin.models import Lock, Scope
-from signin.selectors import ip_status
 from tests.factories import UserFactory
 from tests.signin.conftest import browser, fail, post_login, sign_in
 from tests.signin.hashers import RecordingHasher
+from tests.signin.ip_state import ip_status
 
 pytestmark = pytest.mark.django_db
 
