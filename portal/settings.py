@@ -145,7 +145,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # database cache, still shared between processes, so lockout and rate limits are never per process.
 REDIS_URL = env.str("REDIS_URL", default="")
 # A Redis that does not answer costs a request one second, not redis-py's five, before the limit
-# that needed it answers "try again in a minute" (portal.ratelimit.LimitStoreDown).
+# that needed it answers "try again in a minute" (portal.limits.LimitStoreDown).
 REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
 if REDIS_URL:
     CACHES = {
@@ -333,7 +333,7 @@ SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
 SMS_ALLOWED_REGIONS = [r.upper() for r in list_var("SMS_ALLOWED_REGIONS", ["CN"])]
 PHONENUMBER_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="CN").upper()
 PHONENUMBER_DB_FORMAT = "E164"
-# SMS spend and abuse guard (messaging/guard.py): caps kept in the shared cache.
+# SMS spend and abuse guard (messaging.services.message_spend): caps kept in the shared cache.
 SMS_CAP_PER_NUMBER_HOUR = int_var("SMS_CAP_PER_NUMBER_HOUR", 5, minimum=1)
 SMS_CAP_PER_NUMBER_DAY = int_var("SMS_CAP_PER_NUMBER_DAY", 10, minimum=1)
 SMS_CAP_PER_ACCOUNT_DAY = int_var("SMS_CAP_PER_ACCOUNT_DAY", 10, minimum=1)
