@@ -97,12 +97,7 @@ def tokens_revoke_issued(*, access_token_digest: str, token_family: uuid.UUID | 
 def code_replay_handle(*, code_digest: str, client: Client, request: HttpRequest | None) -> bool:
     """A code that is no longer valid was presented. If it was exchanged before (by this
     client), revoke what that exchange issued, audited. Returns whether it was a replay."""
-    use = (
-        CodeUse.objects.select_for_update()
-        .filter(code_digest=code_digest, client=client)
-        .select_related("user")
-        .first()
-    )
+    use = CodeUse.objects.select_for_update().filter(code_digest=code_digest, client=client).first()
     if use is None:
         return False
     if use.access_token_digest or use.token_family:

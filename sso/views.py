@@ -21,6 +21,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider import views as dot
 from oauth2_provider.exceptions import InvalidOIDCClientError
 from oauth2_provider.models import get_access_token_model
@@ -104,6 +106,7 @@ def _error_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # a client, not a browser form
 class TokenView(ParameterGuardMixin, dot.TokenView):
     """``/o/token/``: the authorization code and refresh token grants; every refusal audited
     with its reason (never with the code, token or secret)."""
@@ -149,10 +152,12 @@ def _basic_client_id(request: HttpRequest) -> str:
     return unquote_plus(decoded.partition(":")[0])
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # a client, not a browser form
 class RevokeView(ParameterGuardMixin, dot.RevokeTokenView):
     pass
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # a client, not a browser form
 class IntrospectView(ParameterGuardMixin, dot.IntrospectTokenView):
     """RFC 7662 for resource servers (client credentials or a token with the ``introspection``
     scope), POST only (a token never in a URL); a disabled account's token is inactive."""
@@ -172,6 +177,7 @@ class IntrospectView(ParameterGuardMixin, dot.IntrospectTokenView):
         return response
 
 
+@method_decorator(csrf_exempt, name="dispatch")  # a client, not a browser form
 class UserInfoView(ParameterGuardMixin, dot.UserInfoView):
     """GET and POST with the bearer header. An access token in the query string (it ends up in
     logs and Referer headers) only for a client whose profile needs it (销售易's connector)."""

@@ -1,7 +1,8 @@
 """Shared fixtures: a fake clock, service detection, factories, and the CI "nothing skips" rule.
 
 Markers: ``postgres`` (the test database must be PostgreSQL: set DATABASE_URL), ``redis``
-(REDIS_URL must answer), ``browser`` (Debian's Chromium and Playwright). Without the service the
+(REDIS_URL must answer), ``browser`` (Debian's Chromium and Playwright), ``node`` (Node.js and
+the relying party's npm packages in tests/sso/rp). Without the service the
 test skips with a printed reason; with ``PORTAL_REQUIRE_ALL=1`` (set by ``.ci/run``) any skip fails.
 """
 
@@ -44,6 +45,19 @@ def _browser_reason() -> str | None:
     return None
 
 
+SSO_RP = os.path.join(os.path.dirname(__file__), "sso", "rp")
+
+
+def _node_reason() -> str | None:
+    import shutil
+
+    if shutil.which("node") is None:
+        return "node is missing (Debian's nodejs, 20 or later)"
+    if not os.path.isdir(os.path.join(SSO_RP, "node_modules", "openid-client")):
+        return "tests/sso/rp has no node_modules (run: npm ci --prefix tests/sso/rp)"
+    return None
+
+
 def _postgres_reason() -> str | None:
     if connections["default"].vendor != "postgresql":
         return "DATABASE_URL does not point at PostgreSQL"
@@ -55,6 +69,7 @@ def pytest_collection_modifyitems(config, items):
         "postgres": _postgres_reason(),
         "redis": _redis_reason(),
         "browser": _browser_reason(),
+        "node": _node_reason(),
     }
     for item in items:
         for marker, reason in reasons.items():

@@ -436,3 +436,19 @@ def test_no_id_token_is_ever_unsigned(signed_in, rp):
     tokens = _tokens(signed_in, rp)
     header, _claims = _id_claims(signed_in, tokens["id_token"])
     assert header["alg"] == "RS256"
+
+
+def test_the_client_endpoints_take_no_csrf_token(signed_in, rp):
+    from django.test import Client as DjangoClient
+
+    strict = DjangoClient(enforce_csrf_checks=True)
+    verifier, challenge = pkce()
+    code = code_from(signed_in.get(authorize_query(rp, challenge=challenge)))
+    tokens = exchange(strict, rp, code, verifier)
+    assert tokens.status_code == HTTPStatus.OK
+    access = tokens.json()["access_token"]
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {access}"}
+    assert strict.post("/o/userinfo/", **bearer).status_code == HTTPStatus.OK
+    auth = {"HTTP_AUTHORIZATION": basic(rp)}
+    assert strict.post("/o/introspect/", {"token": access}, **auth).status_code == HTTPStatus.OK
+    assert strict.post("/o/revoke_token/", {"token": access}, **auth).status_code == HTTPStatus.OK
