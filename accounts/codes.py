@@ -41,7 +41,9 @@ from accounts import conf
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, User
 from audit.services import audit_record
+from messaging.errors import MessagingError, SmsBlocked
 from messaging.recipients import sms_allowed_region
+from messaging.services import messaging_send
 from portal import limits
 
 if TYPE_CHECKING:
@@ -177,8 +179,6 @@ def _device_get_or_create(
 def device_deliver(*, device: ContactCodeDevice, context: dict | None = None):
     """Generate a fresh code on ``device`` and queue it to ``device.address``; returns the outbox
     row. The plain code exists only in the message (``secret=True``: wiped after delivery)."""
-    from messaging.services import messaging_send
-
     code = device.generate_token(valid_secs=code_ttl_seconds(), commit=False)
     kind = MESSAGE_KINDS.get(device.purpose, DEFAULT_MESSAGE_KIND)
     minutes = max(1, code_ttl_seconds() // 60)
@@ -245,7 +245,6 @@ def code_issue(
         raise ValueError(f"channel must be 'email' or 'sms', not {channel!r}")
     if not PURPOSE.match(purpose or ""):
         raise ValueError(f"purpose must be a short lower-case word, not {purpose!r}")
-    from messaging.errors import MessagingError, SmsBlocked
 
     common = {"user": user, "channel": channel, "purpose": purpose, "request": request}
     with transaction.atomic():

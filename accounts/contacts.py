@@ -13,13 +13,15 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import codes
+from accounts import codes, conf
 from accounts.codes import CodeIssue
 from accounts.errors import ContactChangeError
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, User
 from accounts.services import current_password_confirm
 from audit.services import audit_record
+from messaging.errors import MessagingError
+from messaging.services import messaging_send
 from portal.net import client_ip
 
 PURPOSE = "contact_verify"
@@ -140,8 +142,6 @@ def contact_change_confirm(*, request: HttpRequest, user: User, code: str) -> st
 
 
 def _store(*, request: HttpRequest, user: User, kind: str, value: str, now) -> None:
-    from messaging.services import messaging_send
-
     user = User.objects.select_for_update().get(pk=user.pk)
     if kind == CodeChannel.EMAIL:
         old, old_verified = user.email, user.has_verified_email
@@ -171,7 +171,6 @@ def _store(*, request: HttpRequest, user: User, kind: str, value: str, now) -> N
             "changed_at": now,
             "ip": client_ip(request),
         }
-        from messaging.errors import MessagingError
 
         try:
             with transaction.atomic():
@@ -196,8 +195,6 @@ def _store(*, request: HttpRequest, user: User, kind: str, value: str, now) -> N
 @transaction.atomic
 def contact_prompt_skip(*, request: HttpRequest, user: User) -> bool:
     """ "Later" on the add-a-contact prompt; False when no skip is left."""
-    from accounts import conf
-
     user = User.objects.select_for_update().get(pk=user.pk)
     if user.contact_prompt_skips >= conf.get("CONTACT_PROMPT_SKIPS"):
         return False

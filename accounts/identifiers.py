@@ -11,15 +11,14 @@ from __future__ import annotations
 import unicodedata
 
 from accounts.models import normalize_identifier
+from messaging.errors import InvalidRecipient
+from messaging.recipients import phone_normalize
 
 
 def phone_e164(value: str) -> str | None:
     """``value`` as an E.164 phone number when it reads as a valid one (national numbers in
     ``PHONE_DEFAULT_REGION``; ``+86``, ``86`` and ``0086`` prefixes; spaces and dashes), else None.
     The account lookup matches phones on this form."""
-    from messaging.errors import InvalidRecipient
-    from messaging.recipients import phone_normalize
-
     if not any(ch.isdigit() for ch in value):
         return None
     try:

@@ -161,6 +161,7 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
     # --- django-otp device API ----------------------------------------------------------------
     def generate_token(self, length=6, valid_secs=None, commit=True) -> str:
         """Draw a new code, keep only its HMAC, return the plain code (for the message only)."""
+        # Imported here: accounts.codes imports this module (the device and the user model).
         from accounts import codes
 
         if valid_secs is None:
@@ -178,6 +179,7 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
 
     def generate_challenge(self, extra_context=None):
         """Generate a code and hand it to the outbox (django-otp's interactive-device hook)."""
+        # Imported here: accounts.codes imports this module (the device and the user model).
         from accounts import codes
 
         codes.device_deliver(device=self, context=extra_context or {})
@@ -199,6 +201,7 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
         return (True, None)
 
     def verify_is_allowed(self):
+        # Imported here: accounts.codes imports this module (the device and the user model).
         from accounts import codes
 
         limit = codes.code_max_tries()
@@ -238,6 +241,7 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
         return False
 
     def get_cooldown_duration(self) -> int:
+        # Imported here: accounts.codes imports this module (the device and the user model).
         from accounts import codes
 
         return codes.resend_cooldown_seconds()
@@ -256,6 +260,7 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
 
     @property
     def tries_left(self) -> int:
+        # Imported here: accounts.codes imports this module (the device and the user model).
         from accounts import codes
 
         return max(0, codes.code_max_tries() - self.throttling_failure_count)

@@ -14,6 +14,7 @@ from accounts.models import PasswordHistory, User
 from accounts.passwords import password_check
 from accounts.roles import ROLE_PERMISSIONS
 from audit.services import audit_record
+from messaging.services import messaging_notify_user
 from portal.net import browser_label, client_ip, user_agent
 
 
@@ -105,8 +106,6 @@ def user_password_change(
 
     Raises ``WrongPassword`` or ``ValidationError`` (the new password's reasons).
     """
-    from messaging.services import messaging_notify_user
-
     current_password_confirm(
         request=request,
         user=user,
@@ -145,8 +144,6 @@ def two_step_remove(*, user: User, actor: User, request: HttpRequest | None = No
     staff then set up a new one before reaching the admin again."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from messaging.services import messaging_notify_user
 
     removed, _detail = TOTPDevice.objects.filter(user=user).delete()
     removed_static, _detail = StaticDevice.objects.filter(user=user).delete()

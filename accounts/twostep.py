@@ -28,6 +28,7 @@ from accounts.errors import TwoStepError
 from accounts.models import User
 from accounts.services import current_password_confirm
 from audit.services import audit_record
+from messaging.services import messaging_notify_user
 from portal.net import client_ip
 
 TOTP_NAME = "authenticator"
@@ -104,8 +105,6 @@ def second_factor_match(*, user: User, token: str) -> tuple[object | None, bool]
 
 
 def _notify(*, user: User, kind: str, request: HttpRequest) -> None:
-    from messaging.services import messaging_notify_user
-
     messaging_notify_user(
         user=user,
         kind=kind,
