@@ -452,3 +452,33 @@ def test_the_client_endpoints_take_no_csrf_token(signed_in, rp):
     auth = {"HTTP_AUTHORIZATION": basic(rp)}
     assert strict.post("/o/introspect/", {"token": access}, **auth).status_code == HTTPStatus.OK
     assert strict.post("/o/revoke_token/", {"token": access}, **auth).status_code == HTTPStatus.OK
+
+
+def test_admins_register_clients_and_bad_uris_are_refused(client, superuser):
+    from tests.factories import otp_force_login
+
+    otp_force_login(client, superuser)
+    assert client.get("/admin/sso/client/add/").status_code == HTTPStatus.OK
+    form = {
+        "name": "销售易 CRM",
+        "profile": Profile.XIAOSHOUYI,
+        "skip_authorization": "on",
+        "client_type": "confidential",
+        "redirect_uris": "http://crm.example.cn/cb https://crm.example.cn/cb#frag",
+        "post_logout_redirect_uris": "javascript:alert(1)",
+        "client_id": "crm-client",
+        "client_secret": "s3cret-" + "x" * 30,
+    }
+    refused = client.post("/admin/sso/client/add/", form)
+    assert refused.status_code == HTTPStatus.OK
+    errors = refused.context["adminform"].form.errors
+    assert {"redirect_uris", "post_logout_redirect_uris"} <= set(errors)
+    form |= {"redirect_uris": REDIRECT, "post_logout_redirect_uris": LOGOUT_REDIRECT}
+    assert client.post("/admin/sso/client/add/", form).status_code == HTTPStatus.FOUND
+    from sso.models import Client
+
+    saved = Client.objects.get(client_id="crm-client")
+    assert saved.algorithm == "RS256" and not saved.pkce_required
+    assert saved.client_secret != form["client_secret"]
+    change = client.get(f"/admin/sso/client/{saved.pk}/change/").content.decode()
+    assert saved.client_secret not in change
