@@ -7,6 +7,8 @@ from django.core.checks import Error, Info, Tags, Warning, register
 from django.utils.module_loading import import_string
 
 from messaging import conf
+from messaging.kinds import declared_priorities
+from messaging.rendering import template_kinds
 from messaging.sms import backend_path
 
 DEV_BACKENDS = {"console", "file", "locmem"}
@@ -64,9 +66,6 @@ def sms_backend_deploy_check(app_configs, **kwargs):
 @register()
 def messaging_priorities_check(app_configs, **kwargs):
     """The priority shares make sense, and every kind has a declared class."""
-    from messaging.kinds import declared_priorities
-    from messaging.rendering import template_kinds
-
     problems = []
     courtesy = conf.get("SMS_SHARE_COURTESY_PERCENT")
     security = conf.get("SMS_SHARE_SECURITY_PERCENT")

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from messaging.recipients import mask_recipient
+
 
 class OutboxMessage(models.Model):
     """One email or SMS, written in the transaction of the change it reports and delivered by a
@@ -86,8 +88,6 @@ class OutboxMessage(models.Model):
 
     @property
     def masked_recipient(self) -> str:
-        from messaging.recipients import mask_recipient
-
         return mask_recipient(channel=self.channel, address=self.recipient)
 
     @property

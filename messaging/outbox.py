@@ -38,12 +38,14 @@ WIPED = {"subject": "", "body_text": "", "body_html": "", "params": {}}
 def enqueue(message_id: int, *, countdown: float | None = None) -> bool:
     """Hand the id to the broker now. A broker that is down costs one fast failure, never the
     caller's request: the row stays ``queued`` and the sweep queues it again."""
+    # Imported here: messaging.tasks imports messaging.services, which imports this module.
     from messaging.tasks import messaging_deliver
 
     return task_enqueue(messaging_deliver, message_id, countdown=countdown)
 
 
 def enqueue_on_commit(message_id: int, *, countdown: float | None = None) -> None:
+    # Imported here: messaging.tasks imports messaging.services, which imports this module.
     from messaging.tasks import messaging_deliver
 
     task_enqueue_on_commit(messaging_deliver, message_id, countdown=countdown)

@@ -21,6 +21,7 @@ from notices.models import FaqEntry, Notice
 from notices.selectors import faq_entries_by_slug
 from portal.browsers import parse
 from portal.net import user_agent
+from signin import conf as signin_conf
 
 COOKIE_TEST_NAME = "portal_cookie_test"
 OK, FAIL, UNKNOWN = "ok", "fail", "unknown"
@@ -29,8 +30,6 @@ CHECK_KEYS = ("network", "cookies", "browser", "clock", "maintenance")
 
 def lock_figures() -> dict[str, int]:
     """The lockout policy in people's units (the sign-in app owns the numbers)."""
-    from signin import conf as signin_conf
-
     return {
         "failures": int(signin_conf.get("LOCKOUT_FAILURE_LIMIT")),
         "minutes": int(signin_conf.get("LOCKOUT_COOLOFF_MINUTES")),

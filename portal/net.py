@@ -13,6 +13,8 @@ import ipaddress
 from django.conf import settings
 from django.http import HttpRequest
 
+from portal.browsers import describe
+
 MAX_UA_LENGTH = 255
 
 
@@ -48,6 +50,4 @@ def user_agent(request: HttpRequest) -> str:
 
 def browser_label(ua: str) -> str:
     """A short human label for a user agent ("Chrome 120 on Windows")."""
-    from portal.browsers import describe
-
     return describe(ua)

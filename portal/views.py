@@ -14,6 +14,8 @@ from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.celery import app as celery_app
+
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
@@ -62,11 +64,10 @@ def _check_cache() -> dict:
 def _check_broker() -> dict:
     if not settings.CELERY_BROKER_URL:
         return {"ok": True, "mode": "in-process"}
-    from portal.celery import app
 
     started = time.perf_counter()
     try:
-        with app.connection_for_write() as conn:
+        with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=1)
     except Exception as exc:
         return {"ok": False, "error": exc.__class__.__name__}

@@ -20,7 +20,9 @@ from accounts import conf as accounts_conf
 from accounts.masking import mask_contact
 from accounts.models import User
 from audit.services import audit_record
+from messaging.errors import MessagingError
 from messaging.recipients import sms_allowed_region
+from messaging.services import messaging_send
 from portal.net import client_ip
 from reset import conf
 from reset.errors import ResetInviteRefused
@@ -38,9 +40,6 @@ def reset_invite_send(*, user: User, channel: str, actor: User, request: HttpReq
     step if enrolled, and chooses a password. Counts toward the account's 5 reset sends per
     hour. Raises ``ResetInviteRefused``.
     """
-    from messaging.errors import MessagingError
-    from messaging.services import messaging_send
-
     if channel not in codes.CHANNELS:
         raise ValueError("channel must be email or sms")
     address = codes.verified_address(user=user, channel=channel)
