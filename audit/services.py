@@ -35,7 +35,11 @@ def audit_build(
     data: dict | None = None,
 ) -> AuditEvent:
     """The audit row ``audit_record`` writes, checked and filled but unsaved, for a caller that
-    sends it together with other writes (the sign-in's records, ``portal.db``)."""
+    sends it together with other writes (the sign-in's records, ``portal.db``).
+
+    The actor and the account are set by id, never as objects: a row about an account is then
+    built with the same work as a row about a name without one (a related object would be
+    checked, routed and cached first), so a refusal's or a failure's timing tells nothing."""
     if not EVENT_NAME.match(event):
         raise ValueError(f"audit event names are dotted lower-case words, not {event!r}")
     data = dict(data or {})
@@ -51,8 +55,8 @@ def audit_build(
     return AuditEvent(
         created_at=timezone.now(),
         event=event,
-        actor=actor if getattr(actor, "pk", None) else None,
-        user=user if getattr(user, "pk", None) else None,
+        actor_id=getattr(actor, "pk", None),
+        user_id=getattr(user, "pk", None),
         subject=clean_subject,
         ip=ip,
         user_agent=(ua or "")[:255],
