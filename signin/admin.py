@@ -13,7 +13,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin_mixins import ReadOnlyAdminMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
 from signin import services
 from signin.lockout import reference_normalize
 from signin.models import Lock, Scope
@@ -175,8 +175,6 @@ def _calendar_safe_axes_admins() -> None:
     against dates at the ends of the calendar in their date hierarchies."""
     from axes import admin as axes_admin
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-
-    from portal.admin_mixins import CalendarSafeChangelistMixin
 
     for model, base in (
         (AccessAttempt, axes_admin.AccessAttemptAdmin),

@@ -29,6 +29,7 @@ def last_login_update(sender, user, request=None, **kwargs) -> None:
     """Django's ``update_last_login``, except for a sign-in, whose records write it."""
     from django.contrib.auth.models import update_last_login
 
+    # Imported here: apps.py loads before the models, and signin.attempt imports them.
     from signin.attempt import attempt_of
 
     if request is not None and attempt_of(request).verified_user == user.pk:

@@ -2,13 +2,13 @@
 
 from django.core.checks import Tags, Warning, register
 
+from signin import conf
+
 MIN_SECRET_LENGTH = 32
 
 
 @register(Tags.security, deploy=True)
 def lock_status_secret_check(app_configs, **kwargs):
-    from signin import conf
-
     secret = conf.get("LOCK_STATUS_API_SECRET")
     if secret and (len(secret) < MIN_SECRET_LENGTH or len(set(secret)) < 8):
         return [

@@ -18,6 +18,8 @@ from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
+from accounts import twostep
+from accounts.selectors import user_has_second_step
 from portal.net import client_ip
 from portal.redirects import safe_next_url
 from signin import browsers, conf
@@ -54,7 +56,6 @@ def has_second_step(user) -> bool:
     known = getattr(user, "has_second_step", None)
     if isinstance(known, bool | int):  # SQLite answers 0 or 1
         return bool(known)
-    from accounts.selectors import user_has_second_step
 
     return user_has_second_step(user_id=user.pk)
 
@@ -189,10 +190,8 @@ def code_check(*, request: HttpRequest, user, code: str):
 
 
 def _verify(*, user, code: str):
-    from accounts.twostep import second_factor_match
-
     with transaction.atomic():
-        device, _throttled = second_factor_match(user=user, token=code)
+        device, _throttled = twostep.second_factor_match(user=user, token=code)
     return device
 
 

@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from axes.handlers.database import AxesDatabaseHandler
 
+from portal.net import client_ip
 from signin import services
 from signin.attempt import attempt_of
+from signin.browsers import known_browser_id
 from signin.identity import identity_resolve
 from signin.lockout import refusal_check
+from signin.selectors import lock_status
 
 
 class PortalAxesHandler(AxesDatabaseHandler):
@@ -27,16 +30,12 @@ class PortalAxesHandler(AxesDatabaseHandler):
         typed = (credentials or {}).get("username")
         if typed is None:
             return False
-        from portal.net import client_ip
-        from signin.browsers import known_browser_id
 
         identity = identity_resolve(typed=typed)
         browser = known_browser_id(request, identity.user)
         return refusal_check(identity=identity, ip=client_ip(request), browser=browser) is not None
 
     def get_failures(self, request, credentials: dict | None = None) -> int:
-        from signin.selectors import lock_status
-
         typed = (credentials or {}).get("username")
         return lock_status(username=typed).failures if typed else 0
 

@@ -31,6 +31,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from portal import limits
+from portal.net import browser_label
 from signin import conf
 from signin.attempt import Counted, Refusal, Refused, refusal_decide
 from signin.db import bookkeeping
@@ -407,8 +408,6 @@ def _lock_create(*, reference: str, **fields) -> Lock:
 def _sources(*, scope: str, key: str, since: datetime) -> list[dict]:
     """The IPs and browsers behind a run of failures, from axes' attempt records."""
     from axes.models import AccessAttempt
-
-    from portal.net import browser_label
 
     attempts = AccessAttempt.objects.filter(attempt_time__gte=since)
     if scope == Scope.IP:

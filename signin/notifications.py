@@ -15,7 +15,9 @@ from django.db.models import DateTimeField, F
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import User
 from audit.models import AuditEvent
+from messaging.services import messaging_notify_user
 from portal.net import browser_label
 from signin import conf
 from signin.models import ExpiryReminder, Lock, Scope
@@ -26,8 +28,6 @@ RESET_PATH = "/accounts/password/reset/"
 
 
 def _notify(*, user, kind: str, context: dict) -> int:
-    from messaging.services import messaging_notify_user
-
     return len(messaging_notify_user(user=user, kind=kind, context=context))
 
 
@@ -107,8 +107,6 @@ def new_browser_notify_owner(*, audit_event_id: int) -> int:
 
 def password_reminders_send(*, now=None) -> int:
     """Reminders 14, 7 and 1 days before a password expires (PASSWORD_MAX_AGE_DAYS > 0)."""
-    from accounts.models import User
-
     max_age = conf.password_max_age()
     if max_age is None:
         return 0

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from portal.net import browser_label
+from signin import conf
 from signin.identity import identity_resolve
 from signin.lockout import reference_normalize
 from signin.models import FailureCounter, Lock, Scope, UserSession
@@ -44,8 +45,6 @@ def lock_status(*, username: str) -> LockStatus:
 
 
 def _status(row: FailureCounter | None, *, name: str) -> LockStatus:
-    from signin import conf
-
     now = timezone.now()
     if row is None:
         return LockStatus(False, None, None, 0, None, name)

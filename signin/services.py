@@ -32,7 +32,7 @@ from signin.lockout import (
     refusal_ip_count,
 )
 from signin.models import FailureCounter, Lock, Scope, UnlockHow, UserSession
-from signin.selectors import locks_active
+from signin.selectors import locks_active, locks_ran_out
 from signin.session_records import session_record_statement
 from signin.signals import account_locked, account_unlocked
 from signin.typed_counter import typed_counts_end, typed_keys_of
@@ -180,6 +180,7 @@ def _axes_attempt_record(*, request: HttpRequest, counted: Counted) -> None:
 
 
 def _lock_started(*, request: HttpRequest | None, lock: Lock) -> None:
+    # Imported here: signin.tasks imports this module (the lock sweep runs locks_expire).
     from signin import tasks
 
     event = "signin.ip_blocked" if lock.scope == Scope.IP else "signin.locked"
@@ -227,6 +228,7 @@ def signin_succeeded(*, request: HttpRequest, user) -> None:
     ``signin.sessions``) need none of each other's results, so they go to the database as one
     message (``portal.db``); Django's own ``last_login`` update is disconnected for that
     (``signin.apps``)."""
+    # Imported here: signin.tasks imports this module (the lock sweep runs locks_expire).
     from signin import tasks
 
     identity = identity_for_user(user=user)
@@ -306,6 +308,7 @@ def lock_clear(
     Returns whether a lock was active."""
     from axes.handlers.proxy import AxesProxyHandler
 
+    # Imported here: signin.tasks imports this module (the lock sweep runs locks_expire).
     from signin import tasks
 
     if how not in UNLOCK_HOWS:
@@ -390,8 +393,6 @@ def ip_block_clear(
 def locks_expire(*, now: datetime | None = None, batch: int = 500) -> int:
     """Record the end of every lock whose time ran out (the periodic sweep): audit
     ``signin.auto_unlocked`` and send ``account_unlocked(how="expired")``. Idempotent."""
-    from signin.selectors import locks_ran_out
-
     now = now or timezone.now()
     done = 0
     for lock_id in list(locks_ran_out(now=now).values_list("pk", flat=True)[:batch]):

@@ -25,12 +25,18 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
+from accounts.passwords import password_rules
+from accounts.services import user_password_set
+from portal.net import client_ip
 from signin import conf, flow
 from signin.attempt import Refusal, attempt_of
 from signin.door_guard import door_guard
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
 from signin.identity import identity_resolve
+from signin.lockout import refusal_check
 from signin.models import Scope
+from signin.selectors import lock_get
+from signin.services import signin_failed
 
 STEP_URLS = {flow.CODE: "signin:code", flow.PASSWORD: "signin:password_expired"}
 
@@ -50,8 +56,6 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = SigninForm(request.POST)
     if not form.is_valid():
         if form.carries_attempt:  # refused input still counts against the client IP
-            from signin.services import signin_failed
-
             attempt_of(request).reason = "bad_input"
             signin_failed(request=request, typed=request.POST.get("username", "")[:254])
             if attempt_of(request).locked_out:
@@ -155,9 +159,6 @@ def _maintenance_guard_unless_from_admin(view):
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def password_expired_view(request: HttpRequest) -> HttpResponse:
-    from accounts.passwords import password_rules
-    from accounts.services import user_password_set
-
     pending = flow.pending_get(request)
     if pending is None or pending.step != flow.PASSWORD:
         return _start_again(request)
@@ -202,9 +203,6 @@ def lockout_response(
     """``AXES_LOCKOUT_CALLABLE``: the lock page for any door (site, admin, second step)."""
     refusal: Refusal | None = attempt_of(request).refusal
     if refusal is None or refusal.lock is None:
-        from portal.net import client_ip
-        from signin.lockout import refusal_check
-
         typed = (credentials or {}).get("username") or request.POST.get("username", "")
         refusal = refusal_check(identity=identity_resolve(typed=typed), ip=client_ip(request))
     if refusal is None or refusal.lock is None:
@@ -227,8 +225,6 @@ def locked_now(request: HttpRequest) -> HttpResponse:
 def locked_view(request: HttpRequest) -> HttpResponse:
     """/accounts/locked/?ref=LK-XXXXX: the lock page again, or "it has ended"; without a known
     reference, the ways out in general."""
-    from signin.selectors import lock_get
-
     lock = lock_get(reference=request.GET.get("ref", "")[:32])
     if lock is not None and lock.is_active():
         return _lock_page(request, lock, username="")
