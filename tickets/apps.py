@@ -7,6 +7,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Unlock tickets")
 
     def ready(self) -> None:
+        # Imported in ready(): the receivers and checks need the models loaded.
         from signin import signals
         from tickets import checks, receivers  # noqa: F401 (checks register themselves)
 

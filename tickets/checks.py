@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfoNotFoundError
 
 from django.core.checks import Error, register
 
+from portal import limits
+from tickets import conf, sla
+
 
 @register()
 def tickets_settings_check(app_configs, **kwargs):
-    from portal import limits
-    from tickets import conf, sla
-
     errors = []
     for name in (
         "TICKETS_RATE_IP",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tickets import conf
 from tickets.models import Channel, ProblemSince, Tried
+from tickets.selectors import agents
 
 USERNAME_SHAPE = re.compile(r"^[\w.@+\-]+$")
 LOCK_REFERENCE_SHAPE = re.compile(r"^LK-[A-Z0-9]{3,12}$")
@@ -223,7 +224,5 @@ class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
 
     def __init__(self, *args, **kwargs):
-        from tickets.selectors import agents
-
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents()

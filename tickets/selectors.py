@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,6 +11,13 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from accounts.identifiers import identifier_canonical
+from accounts.models import User
+from audit.models import AuditEvent
+from messaging.selectors import outbox_for_user
+from notices.models import Notice
+from signin.models import Lock, Scope
+from signin.selectors import lock_status, locks_active
 from tickets import conf, sla
 from tickets.models import CLOSED_STATUSES, OPEN_STATUSES, Ticket, TicketEvent, TicketStatus
 
@@ -17,11 +25,21 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 TOKEN_HASH_SHAPE = re.compile(r"^[0-9a-f]{64}$")
 
 
+def token_hash(token: str) -> str:
+    """What is stored of a status link's token (its SHA-256), and what a browser's session keeps."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def account_q(*, user: Any = None, username: str = "") -> Q:
+    """Tickets of one account: by the account when known, else by the lock key of the name."""
+    if getattr(user, "pk", None):
+        return Q(user_id=user.pk)
+    return Q(user__isnull=True, account_key=identifier_canonical(username))
+
+
 # --- The employee's status page ---------------------------------------------------------------
 def ticket_by_token(*, token: str) -> Ticket | None:
     """The request a status link opens, or None for anything forged, truncated or unknown."""
-    from tickets.services.intake import token_hash
-
     if not isinstance(token, str) or not TOKEN_SHAPE.match(token):
         return None
     return Ticket.objects.filter(token_hash=token_hash(token)).first()
@@ -114,9 +132,6 @@ def sla_ok_q(now: datetime) -> Q:
 def _active_account_locks(now: datetime) -> QuerySet:
     """Account locks in force now (the sign-in app's ``Lock`` rows), for one correlated
     subquery per page instead of one ``lock_status`` call per row."""
-    from signin.models import Scope
-    from signin.selectors import locks_active
-
     return locks_active(now=now).filter(scope=Scope.ACCOUNT)
 
 
@@ -135,8 +150,6 @@ def tickets_with_lock_ended(*, now: datetime | None = None, grace_seconds: int =
     """(ticket id, how) of open requests whose account lock was recorded as ended (at least
     ``grace_seconds`` ago, so the signal had its chance) after they were filed, and that have no
     lock in force now: what ``tickets_reconcile_locks`` resolves."""
-    from signin.models import Lock, Scope
-
     now = now or timezone.now()
     ended = Lock.objects.filter(
         scope=Scope.ACCOUNT,
@@ -162,8 +175,6 @@ def locked_now_q(*, now: datetime | None = None) -> Q:
 
 def agents() -> QuerySet:
     """Active staff who may handle unlock requests (group, own permission or superuser)."""
-    from accounts.models import User
-
     perm = Q(codename="change_ticket", content_type__app_label="tickets")
     from django.contrib.auth.models import Permission
 
@@ -210,8 +221,6 @@ def account_timeline(*, ticket: Ticket, now: datetime | None = None) -> AccountT
     """What happened to the account around the request: sign-in failures (time, IP, browser),
     locks and unlocks, resets and codes (with the outbox delivery status), earlier requests, and
     maintenance notices that overlapped. A fixed number of queries, whatever the history."""
-    from audit.models import AuditEvent
-
     now = now or timezone.now()
     since = ticket.created_at - timedelta(days=conf.get("TICKETS_TIMELINE_DAYS"))
     until = max(now, ticket.resolved_at or now)
@@ -229,8 +238,6 @@ def account_timeline(*, ticket: Ticket, now: datetime | None = None) -> AccountT
         .select_related("actor")
         .order_by("-created_at", "-id")[:60]
     )
-    from tickets.services._common import account_q
-
     earlier = list(
         Ticket.objects.filter(account_q(user=ticket.user, username=ticket.account_key))
         .exclude(pk=ticket.pk)
@@ -249,14 +256,11 @@ def account_timeline(*, ticket: Ticket, now: datetime | None = None) -> AccountT
 def _messages(*, ticket: Ticket, since: datetime) -> list:
     if not ticket.user_id:
         return []
-    from messaging.selectors import outbox_for_user
 
     return [m for m in outbox_for_user(user=ticket.user, limit=30) if m.created_at >= since]
 
 
 def _notices(*, start: datetime, end: datetime) -> list:
-    from notices.models import Notice
-
     return list(
         Notice.objects.filter(published=True, starts_at__lt=end, ends_at__gt=start).order_by(
             "-starts_at"
@@ -265,8 +269,6 @@ def _notices(*, start: datetime, end: datetime) -> list:
 
 
 def open_tickets_for_account(*, ticket: Ticket) -> QuerySet[Ticket]:
-    from tickets.services._common import account_q
-
     return (
         Ticket.objects.filter(
             account_q(user=ticket.user, username=ticket.account_key), status__in=OPEN_STATUSES
@@ -278,15 +280,11 @@ def open_tickets_for_account(*, ticket: Ticket) -> QuerySet[Ticket]:
 
 def ticket_lock_now(*, ticket: Ticket) -> Any:
     """The sign-in app's lock status of the request's account, now."""
-    from signin.selectors import lock_status
-
     return lock_status(username=ticket.user.get_username() if ticket.user else ticket.username)
 
 
 def lock_keys_for_reference(*, reference: str) -> list[str]:
     """Account keys of the locks with this reference (the queue's search by ``LK-...``)."""
-    from signin.models import Lock, Scope
-
     return list(
         Lock.objects.filter(reference=reference, scope__in=[Scope.ACCOUNT, Scope.BROWSER])
         .values_list("key", flat=True)
@@ -297,8 +295,6 @@ def lock_keys_for_reference(*, reference: str) -> list[str]:
 def user_ids_for_email(*, email: str) -> QuerySet:
     """Accounts with this email (subquery on the case-insensitive email index)."""
     from django.db.models.functions import Lower
-
-    from accounts.models import User
 
     return (
         User.objects.exclude(email="")

@@ -7,6 +7,7 @@ from celery import shared_task
 
 @shared_task(name="tickets.notify_received", acks_late=True, ignore_result=True)
 def ticket_notify_received_task(ticket_id: int) -> bool:
+    # Imported here: tickets.services.intake imports this module (it queues this task).
     from tickets.services import ticket_notify_received
 
     return ticket_notify_received(ticket_id=ticket_id)
@@ -16,6 +17,7 @@ def ticket_notify_received_task(ticket_id: int) -> bool:
 def tickets_reconcile_locks_task() -> int:
     """Every 5 minutes (CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"]): the safety nets for a
     lost lock signal and for a "request received" notice the broker never took."""
+    # Imported here: tickets.services.intake imports this module (it queues this task).
     from tickets.services import tickets_received_catch_up, tickets_reconcile_locks
 
     return tickets_reconcile_locks() + tickets_received_catch_up()

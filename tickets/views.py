@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from notices.selectors import notices_for_question
 from portal.net import client_ip, user_agent
 from tickets.errors import TicketClosed
 from tickets.forms import ReplyForm, UnlockRequestForm
@@ -86,8 +87,6 @@ def _limited(response: HttpResponse, wait: int) -> HttpResponse:
 
 
 def _maintenance_notices() -> list:
-    from notices.selectors import notices_for_question
-
     return notices_for_question()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -183,10 +182,3 @@ def account_key_for(*, user: Any = None, typed: str = "") -> str:
     if getattr(user, "pk", None):
         return normalize_identifier(user.get_username())
     return identifier_canonical(typed)
-
-
-def account_q(*, user: Any = None, username: str = "") -> Q:
-    """Tickets of one account: by the account when known, else by the lock key of the name."""
-    if getattr(user, "pk", None):
-        return Q(user_id=user.pk)
-    return Q(user__isnull=True, account_key=identifier_canonical(username))

@@ -10,8 +10,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.codes import code_issue, code_verify
 from reset.errors import ResetInviteRefused
 from reset.services import reset_invite_send
+from signin.services import lock_clear
 from tickets import conf
 from tickets.errors import (
     CodeRejected,
@@ -55,8 +57,6 @@ def ticket_verify_send(
     *, ticket: Ticket, agent: Any, channel: str, request: HttpRequest | None = None
 ) -> Ticket:
     """Send a one-time code to the account's verified ``channel``; the caller reads it back."""
-    from accounts.codes import code_issue
-
     c.require_perm(agent, CHANGE)
     ticket = c.lock_ticket(ticket)
     c.guard(ticket, "verify")
@@ -92,8 +92,6 @@ def ticket_verify_check(
 
 @transaction.atomic
 def _verify_check(*, ticket: Ticket, agent: Any, code: str, request) -> tuple[Ticket, bool]:
-    from accounts.codes import code_verify
-
     c.require_perm(agent, CHANGE)
     ticket = c.lock_ticket(ticket)
     c.guard(ticket, "verify")
@@ -207,8 +205,6 @@ def ticket_unlock_decline(*, ticket: Ticket, agent: Any, reason: str) -> Ticket:
 
 
 def _unlock(*, ticket: Ticket, user: Any, agent: Any, approver: Any, request) -> Ticket:
-    from signin.services import lock_clear
-
     now = timezone.now()
     if approver is not None:
         ticket.unlock_approved_by = approver

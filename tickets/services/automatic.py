@@ -19,6 +19,7 @@ from django.utils import timezone
 from tickets import conf
 from tickets.models import AUTO_RESOLUTIONS, OPEN_STATUSES, EventKind, Resolution, Ticket
 from tickets.models import TicketStatus as S
+from tickets.selectors import account_q, tickets_with_lock_ended
 from tickets.services import _common as c
 from tickets.services import notify
 
@@ -37,7 +38,7 @@ def tickets_auto_resolve(*, username: str, user: Any = None, how: str) -> int:
     tickets = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("user")
-        .filter(c.account_q(user=user, username=username), status__in=OPEN_STATUSES)
+        .filter(account_q(user=user, username=username), status__in=OPEN_STATUSES)
         .order_by("id")
     )
     return _resolve(list(tickets), how=how)
@@ -48,8 +49,6 @@ def tickets_reconcile_locks(*, now: datetime | None = None, batch: int = 200) ->
     the sign-in app's commit and our receiver): an open request whose account's lock was
     recorded as ended after the request was filed, with no lock in force now, is resolved as the
     signal would have. Idempotent. Returns how many were resolved."""
-    from tickets.selectors import tickets_with_lock_ended
-
     done = 0
     for ticket_id, how in list(tickets_with_lock_ended(now=now)[:batch]):
         with transaction.atomic():
@@ -91,7 +90,7 @@ def tickets_relock(
     data = {"locked": True, "reference": reference or ""}
     if locked_until is not None:
         data["locked_until"] = locked_until.isoformat()
-    mine = c.account_q(user=user, username=username)
+    mine = account_q(user=user, username=username)
     open_ones = list(
         Ticket.objects.select_for_update(of=("self",)).filter(mine, status__in=OPEN_STATUSES)
     )

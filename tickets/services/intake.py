@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -19,10 +18,13 @@ from accounts.models import User, normalize_identifier
 from accounts.selectors import user_find_by_identifier
 from portal import limits
 from portal.tasks import task_enqueue_on_commit
+from signin.selectors import lock_status
 from tickets import conf, sla
 from tickets.errors import TicketClosed
 from tickets.models import Channel, EventKind, Ticket, TicketSequence, TicketStatus, Tried
+from tickets.selectors import token_hash
 from tickets.services import _common as c
+from tickets.services import notify
 from tickets.tasks import ticket_notify_received_task
 
 logger = logging.getLogger("tickets")
@@ -40,10 +42,6 @@ def status_token_for(nonce: str) -> str:
     double-clicked submission finds the request its first click created."""
     digest = salted_hmac(TOKEN_SALT, nonce, algorithm="sha256").digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def reference_next(*, now: datetime) -> str:
@@ -144,8 +142,6 @@ def account_limit_key(*, user: User | None, typed: str) -> str:
 
 
 def _create(*, token_hash_: str, username: str, request, **fields) -> Ticket:
-    from signin.selectors import lock_status
-
     now = timezone.now()
     typed = normalize_identifier(username)[:150]
     user = user_find_by_identifier(identifier=typed)
@@ -231,8 +227,6 @@ def tickets_received_catch_up(
 def ticket_notify_received(*, ticket_id: int) -> bool:
     """Tell the account's verified contacts that a request was filed (once, even when the task
     runs twice). Returns whether a message was queued now."""
-    from tickets.services import notify
-
     ticket = (
         Ticket.objects.select_for_update(of=("self",))
         .select_related("user")

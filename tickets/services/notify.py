@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import logging
 
+from messaging.errors import MessagingError
+from messaging.kinds import Priority
+from messaging.services import messaging_notify_user
+from portal.net import browser_label
 from tickets.models import Channel, Ticket
 
 logger = logging.getLogger("tickets")
@@ -28,9 +32,6 @@ def _send(
     """Queue ``kind`` to the account's verified contacts on ``channels``; how many were queued."""
     if ticket.user_id is None or ticket.over_account_limit:
         return 0
-    from messaging.errors import MessagingError
-    from messaging.kinds import Priority
-    from messaging.services import messaging_notify_user
 
     base = {
         "reference": ticket.reference,
@@ -58,8 +59,6 @@ def _send(
 
 
 def received(ticket: Ticket) -> None:
-    from portal.net import browser_label
-
     context = {"ip": ticket.ip or "", "browser": browser_label(ticket.user_agent)}
     if ticket.receipt_channel == Channel.SMS and _send(
         ticket, kind=KIND_RECEIVED, context=context, channels=(Channel.SMS,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import gettext as _
 
+from accounts.masking import mask_email, mask_phone
+from portal.net import browser_label
 from tickets.models import Channel, Resolution, TicketStatus, Tried
 
 register = template.Library()
@@ -50,15 +52,11 @@ def tried_labels(values) -> list[str]:
 # --- Agents' ticket page ------------------------------------------------------------------------
 @register.filter
 def browser(ua: str) -> str:
-    from portal.net import browser_label
-
     return browser_label(ua or "")
 
 
 @register.filter
 def masked(value, channel: str = "email") -> str:
-    from accounts.masking import mask_email, mask_phone
-
     if not value:
         return ""
     return mask_email(str(value)) if channel == "email" else mask_phone(value)
