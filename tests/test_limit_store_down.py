@@ -17,10 +17,11 @@ from django.test import Client
 from messaging import sms
 from portal.settings import REDIS_CACHE_OPTIONS
 from reset.models import ResetFlow
-from tests.accounts.conftest import CODE, START, VERIFY
+from tests.accounts.conftest import CODE
 from tests.factories import UserFactory
 from tests.logs import console_output
 from tests.messaging.worker import dead_port
+from tests.reset.conftest import START, VERIFY
 
 # Requests run in autocommit, as in production: a failed query of the database cache then aborts
 # no surrounding test transaction on PostgreSQL.

@@ -12,8 +12,8 @@ from accounts.models import ContactCodeDevice
 from audit.models import AuditEvent
 from messaging import sms
 from reset.models import ResetFlow
-from tests.accounts.conftest import NEW, VERIFY, last_code
 from tests.factories import UserFactory
+from tests.reset.conftest import NEW, VERIFY, last_code
 
 pytestmark = pytest.mark.django_db
 

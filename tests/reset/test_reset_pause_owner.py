@@ -11,7 +11,7 @@ from django.core import mail
 from django.test import Client
 
 from reset.models import ResetBlock
-from tests.accounts.conftest import ResetBrowser, last_code
+from tests.reset.conftest import ResetBrowser, last_code
 from tests.signin.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

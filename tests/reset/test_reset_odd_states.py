@@ -8,8 +8,8 @@ from http import HTTPStatus
 import pytest
 
 from audit.models import AuditEvent
-from tests.accounts.conftest import NEW, SECOND, VERIFY, last_code
 from tests.factories import DEFAULT_PASSWORD, backup_codes_give
+from tests.reset.conftest import NEW, SECOND, VERIFY, last_code
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.db import connection
 from accounts import codes
 from reset import flow as reset
 from reset.models import ResetFlow
-from tests.accounts.conftest import START, last_code
+from tests.reset.conftest import START, last_code
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -15,8 +15,8 @@ from audit.models import AuditEvent
 from reset.errors import ResetInviteRefused
 from reset.models import ResetFlow
 from reset.services import reset_invite_send
-from tests.accounts.conftest import NEW, SECOND, VERIFY
 from tests.factories import StaffFactory, UserFactory
+from tests.reset.conftest import NEW, SECOND, VERIFY
 
 pytestmark = pytest.mark.django_db
 LINK = re.compile(r"https://portal\.example\.cn(/accounts/password/reset/link/[A-Za-z0-9_-]+/)")

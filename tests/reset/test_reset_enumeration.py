@@ -11,8 +11,8 @@ import pytest
 
 from messaging.models import OutboxMessage
 from reset.models import ResetBlock
-from tests.accounts.conftest import START, VERIFY
 from tests.factories import UserFactory
+from tests.reset.conftest import START, VERIFY
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
 

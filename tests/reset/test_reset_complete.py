@@ -19,8 +19,8 @@ from messaging.models import OutboxMessage
 from reset.models import ResetFlow
 from signin.models import UserSession
 from signin.selectors import lock_status
-from tests.accounts.conftest import NEW, NEW_PASSWORD, SECOND, last_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory, backup_codes_give
+from tests.reset.conftest import NEW, NEW_PASSWORD, SECOND, last_code
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 
 from reset.flow import SESSION_KEY
 from reset.models import ResetFlow
-from tests.accounts.conftest import NEW, SECOND, START, VERIFY, last_code
+from tests.reset.conftest import NEW, SECOND, START, VERIFY, last_code
 
 pytestmark = pytest.mark.django_db
 
