@@ -41,6 +41,7 @@ from reset import conf, dispatch, limits
 from reset.keys import sha, typed_key
 from reset.models import ResetFlow
 from reset.outcome import Outcome
+from signin import nexts
 from signin.browsers import typed_known
 from signin.flow import has_second_step
 from signin.services import lock_clear
@@ -153,8 +154,12 @@ def _audit_refusal(*, request: HttpRequest, subject: str, outcome: Outcome, step
 
 
 # --- 1. start -----------------------------------------------------------------------------------
-def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outcome:
-    """Start a reset for whatever was typed; store the flow key in the session."""
+def reset_start(
+    *, request: HttpRequest, identifier: str, channel: str, next_url: str = ""
+) -> Outcome:
+    """Start a reset for whatever was typed; store the flow key in the session. ``next_url``
+    (checked by the caller, ``signin.nexts``) is kept on the flow: the sign-in after the reset
+    returns there, whichever step the browser is at when it comes back."""
     if channel not in codes.CHANNELS:
         raise ValueError("channel must be email or sms")
     ip = client_ip(request)
@@ -184,6 +189,7 @@ def reset_start(*, request: HttpRequest, identifier: str, channel: str) -> Outco
             sends=1,
             ip=ip,
             known_browser=known,
+            return_to=next_url[: nexts.NEXT_MAX_LENGTH],
         )
         audit_record(
             event="reset.requested",
@@ -380,4 +386,4 @@ def reset_complete(*, request: HttpRequest, new_password: str) -> Outcome:
             data={"flow": flow.pk, "invited_by": flow.started_by_id},
         )
     request.session.pop(SESSION_KEY, None)
-    return Outcome(ok=True, next_step="login")
+    return Outcome(ok=True, next_step="login", return_to=flow.return_to)

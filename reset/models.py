@@ -63,6 +63,15 @@ class ResetFlow(models.Model):
     verified_at = models.DateTimeField(_("code verified at"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    return_to = models.CharField(
+        _("returns to"),
+        max_length=2048,
+        blank=True,
+        help_text=_(
+            "Where the sign-in after this reset goes (an app's authorization request, checked "
+            "when the reset started and again at the sign-in)."
+        ),
+    )
     known_browser = models.BooleanField(
         _("from a known browser"),
         default=False,

@@ -52,6 +52,7 @@ class Outcome:
     next_step: str | None = None  # "verify", "second_factor", "new_password", "login"
     retry_at: datetime | None = None
     tries_left: int | None = None
+    return_to: str = ""  # the finished reset's checked ``next``: the sign-in after it goes there
 
     @property
     def restart(self) -> bool:

@@ -10,6 +10,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,6 +26,7 @@ from reset import conf
 from reset import flow as reset
 from reset.models import ResetFlow
 from reset.outcome import Outcome
+from signin import nexts
 
 STEP_URLS = {
     "verify": "reset:verify",
@@ -91,6 +93,7 @@ class StartView(View):
             request=request,
             identifier=form.cleaned_data["identifier"],
             channel=form.cleaned_data["channel"],
+            next_url=nexts.next_of(request),
         )
         if outcome.ok:
             return _next(outcome)
@@ -104,7 +107,13 @@ class StartView(View):
         return render(
             request,
             self.template,
-            {"form": form, "outcome": outcome, "ttl_minutes": codes.code_ttl_seconds() // 60},
+            {
+                "form": form,
+                "outcome": outcome,
+                "ttl_minutes": codes.code_ttl_seconds() // 60,
+                # An app's sign-in led here (the lock page's "reset"): the reset returns to it.
+                "next": nexts.next_of(request),
+            },
             status=status,
         )
 
@@ -170,6 +179,7 @@ class VerifyView(View):
                 "other_channel": "sms" if flow.channel == "email" else "email",
                 "ttl_minutes": codes.code_ttl_seconds() // 60,
                 "cooldown_seconds": codes.resend_cooldown_seconds(),
+                "next": flow.return_to,
             },
             status=status,
         )
@@ -242,7 +252,11 @@ class NewPasswordView(View):
                 "Sign in with your new password."
             ),
         )
-        return redirect("signin:login")
+        # The reset began on the way to an app (its checked ``next``, kept on the flow): the
+        # sign-in goes on there. Checked again: the client may have been removed meanwhile.
+        return redirect(
+            nexts.with_next(reverse("signin:login"), nexts.next_checked(request, outcome.return_to))
+        )
 
     def _page(self, request, form, *, status=HTTPStatus.OK):
         return render(

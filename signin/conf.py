@@ -49,6 +49,10 @@ DEFAULTS = {
     # Dotted name of a callable (next_url) -> heading or None: the single sign-on app's "Sign in
     # to <client>" when the sign-in is the authorize step of a registered client.
     "SIGNIN_NEXT_HEADING": "sso.headings.heading_for_next",
+    # Dotted name of a callable (next_url) -> bool: whether a higher app lets a sign-in, the lock
+    # page or a reset carry this local ``next`` (the single sign-on app: an authorization request
+    # only for a registered client and one of its registered redirect URIs). Empty: any local path.
+    "SIGNIN_NEXT_ALLOWED": "sso.selectors.next_allowed",
     # --- /api/lock-status (signin.api) ----------------------------------------------------------
     # Shared secret (environment variable); empty turns the API off.
     "LOCK_STATUS_API_SECRET": "",

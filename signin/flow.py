@@ -10,19 +10,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model, login, user_login_failed
 from django.db import transaction
 from django.http import HttpRequest
-from django.shortcuts import resolve_url
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 from accounts import twostep
 from accounts.selectors import user_has_second_step
 from portal.net import client_ip
-from portal.redirects import safe_next_url
-from signin import browsers, conf
+from signin import browsers, conf, nexts
 from signin.attempt import Refused, attempt_of, door_of
 from signin.db import bookkeeping
 from signin.identity import identity_for_user
@@ -46,7 +43,7 @@ class Pending:
 
 
 def safe_next(request: HttpRequest, candidate: str | None) -> str:
-    return safe_next_url(request, candidate, default=resolve_url(settings.LOGIN_REDIRECT_URL))
+    return nexts.safe_next(request, candidate)
 
 
 def has_second_step(user) -> bool:

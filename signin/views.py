@@ -28,7 +28,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.passwords import password_rules
 from accounts.services import user_password_set
 from portal.net import client_ip
-from signin import conf, flow
+from signin import conf, flow, nexts
 from signin.attempt import Refusal, attempt_of
 from signin.door_guard import door_guard
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
@@ -228,10 +228,11 @@ def locked_view(request: HttpRequest) -> HttpResponse:
     lock = lock_get(reference=request.GET.get("ref", "")[:32])
     if lock is not None and lock.is_active():
         return _lock_page(request, lock, username="")
+    next_url = nexts.next_of(request)  # the app the sign-in was for: the journey goes back there
     context = {
         "lock": lock,
-        "login_url": reverse("signin:login"),
-        "reset_url": reverse("reset:start"),
+        "login_url": nexts.with_next(reverse("signin:login"), next_url),
+        "reset_url": nexts.with_next(reverse("reset:start"), next_url),
     }
     return render(request, "signin/unlocked.html", context)
 
@@ -242,6 +243,11 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
     unlock_query = {"ref": lock.reference}
     if username and lock.scope != Scope.IP:
         unlock_query = {"username": username, "ref": lock.reference}
+    # The sign-in was for an app (an authorization request, checked): every way out returns there.
+    next_url = nexts.next_of(request)
+    if next_url:
+        unlock_query["next"] = next_url
+    again_query = {"ref": lock.reference} | ({"next": next_url} if next_url else {})
     context = {
         "lock": lock,
         "is_ip": lock.scope == Scope.IP,
@@ -249,10 +255,10 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "locked_until": lock.locked_until,
         "minutes_left": math.ceil(seconds / 60),
         "reference": lock.reference,
-        "reset_url": reverse("reset:start"),
+        "reset_url": nexts.with_next(reverse("reset:start"), next_url),
         "unlock_url": reverse("tickets:unlock") + "?" + urlencode(unlock_query),
-        "login_url": reverse("signin:login"),
-        "again_url": reverse("signin:locked") + "?" + urlencode({"ref": lock.reference}),
+        "login_url": nexts.with_next(reverse("signin:login"), next_url),
+        "again_url": reverse("signin:locked") + "?" + urlencode(again_query),
     }
     response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     response["Retry-After"] = str(seconds)

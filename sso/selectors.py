@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from django.db.models import Max
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
@@ -30,6 +30,43 @@ def client_for_next(next_url: str | None) -> Client | None:
     if len(client_ids) != 1 or not client_ids[0].isprintable() or len(client_ids[0]) > 255:
         return None
     return Client.objects.filter(client_id=client_ids[0]).first()
+
+
+def _is_authorize_path(path: str) -> bool:
+    """Whether ``path`` reaches the authorize endpoint, however it is spelled (percent-encoded,
+    without its trailing slash, which CommonMiddleware adds back)."""
+    path = unquote(path)
+    for candidate in (path, path.rstrip("/") + "/"):
+        try:
+            match = resolve(candidate)
+        except Resolver404:
+            continue
+        if match.view_name == "oauth2_provider:authorize":
+            return True
+    return False
+
+
+def next_allowed(next_url: str) -> bool:
+    """``SIGNIN_NEXT_ALLOWED``: a sign-in, lock page or reset may carry this local ``next``.
+    An authorization request only when it names one registered client and one of that client's
+    registered redirect URIs (exact match), so a ``next`` can never send the browser, with a
+    code, to an address no admin registered. Any other local path: yes."""
+    try:
+        parts = urlsplit(next_url)
+    except ValueError:
+        return False
+    if not _is_authorize_path(parts.path):
+        return True
+    query = parse_qs(parts.query)
+    client_ids = query.get("client_id") or []
+    redirect_uris = query.get("redirect_uri") or []
+    if len(client_ids) != 1 or len(redirect_uris) != 1:
+        return False
+    client_id, redirect_uri = client_ids[0], redirect_uris[0]
+    if not client_id.isprintable() or len(client_id) > 255 or not redirect_uri.isprintable():
+        return False
+    client = Client.objects.filter(client_id=client_id).first()
+    return client is not None and client.redirect_uri_allowed(redirect_uri)
 
 
 @dataclass(frozen=True)
