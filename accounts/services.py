@@ -13,6 +13,7 @@ from accounts.errors import WrongPassword
 from accounts.models import PasswordHistory, User
 from accounts.passwords import password_check
 from accounts.roles import ROLE_PERMISSIONS
+from accounts.signals import password_changed
 from audit.services import audit_record
 from messaging.services import messaging_notify_user
 from portal.net import browser_label, client_ip, user_agent
@@ -53,6 +54,7 @@ def user_password_set(
 
     ``reason`` says which flow changed it (``reset``, ``change``, ``expired``). Raises
     ``ValidationError`` with the reasons when the password is refused; nothing changes then.
+    Once it commits, ``accounts.signals.password_changed`` is sent (apps' sign-ins end).
     """
     user = User.objects.select_for_update().get(pk=user.pk)
     password_check(user=user, raw_password=raw_password)
@@ -73,6 +75,9 @@ def user_password_set(
         user=user,
         subject=user.username,
         data={"reason": reason, "sessions_ended": ended},
+    )
+    transaction.on_commit(
+        lambda: password_changed.send(sender=User, user=user, reason=reason), robust=True
     )
 
 

@@ -85,6 +85,10 @@ EVENT_LABELS = {
     "sso.token_issued": _("App sign-in: token issued"),
     "sso.token_refused": _("App sign-in: token refused"),
     "sso.token_revoked": _("App sign-in: tokens revoked"),
+    "sso.logout_sent": _("App sign-in: logout sent to the app"),
+    "sso.logout_failed": _("App sign-in: logout could not be delivered to the app"),
+    "sso.agent_signout": _("App sign-in: signed out of apps by an agent"),
+    "ticket.app_signout": _("Agent signed the employee out of apps"),
 }
 
 

@@ -31,6 +31,11 @@ DEFAULTS = {
     # 5 segments of a UCS-2 (Chinese) SMS; one segment is 70 characters.
     "MESSAGING_MAX_SMS_CHARS": 335,
     "MESSAGING_INBOX_SIZE": 50,
+    # The HTTP channel: {kind: dotted f(*, message) -> dict of form fields}, called at each
+    # attempt so what it signs is fresh (the single sign-on app's logout token; a higher layer,
+    # so named here, never imported). A kind without a builder posts its row's text as it is.
+    "MESSAGING_HTTP_BODIES": {"sso_backchannel_logout": "sso.backchannel.logout_body"},
+    "MESSAGING_HTTP_TIMEOUT": 5.0,
     "SMS_HTTP_TIMEOUT": 10.0,
     # Spend and abuse guard (env-backed in settings).
     "SMS_CAP_PER_NUMBER_HOUR": 5,

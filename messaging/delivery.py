@@ -1,4 +1,5 @@
-"""Handing one outbox row to its channel: Django's email backend or the SMS backend.
+"""Handing one outbox row to its channel: Django's email backend, the SMS backend, or an HTTP
+form POST to a server (the single sign-on app's back-channel logout).
 
 Each function calls the provider exactly once and turns what went wrong into a
 ``TransientDeliveryError`` (retry later) or a ``PermanentDeliveryError`` (give up).
@@ -7,14 +8,16 @@ Each function calls the provider exactly once and turns what went wrong into a
 from __future__ import annotations
 
 import smtplib
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
+from django.utils.module_loading import import_string
 
-from messaging import sms
+from messaging import conf, sms
 from messaging.errors import PermanentDeliveryError, TransientDeliveryError
 from messaging.models import OutboxMessage
+from messaging.sms import http
 
 
 def _message_id(message: OutboxMessage) -> str:
@@ -86,8 +89,47 @@ def sms_deliver(message: OutboxMessage) -> str:
     )
 
 
+# Answers of a server worth another try: timeout, too early, throttled, and every 5xx.
+HTTP_TRANSIENT = {408, 425, 429}
+
+
+def http_body(message: OutboxMessage) -> bytes:
+    """The form body: the kind's builder (``MESSAGING_HTTP_BODIES``) at this attempt, or the
+    row's text as it is."""
+    builder = conf.get("MESSAGING_HTTP_BODIES").get(message.kind)
+    if not builder:
+        return message.body_text.encode("utf-8")
+    return urlencode(import_string(builder)(message=message)).encode("ascii")
+
+
+def http_deliver(message: OutboxMessage) -> str:
+    """POST the form once, never following a redirect: a 2xx is delivered; a timeout, 408,
+    425, 429 or 5xx is tried again later (``Retry-After`` respected); any other answer, a 3xx
+    included, fails the message."""
+    body = http_body(message)
+    reply = http.post(
+        message.recipient,
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cache-Control": "no-cache",
+            "User-Agent": "account-portal",
+            "Idempotency-Key": str(message.reference),
+        },
+        provider="HTTP",
+        timeout=float(conf.get("MESSAGING_HTTP_TIMEOUT")),
+    )
+    if 200 <= reply.status < 300:
+        return f"http-{reply.status}"
+    if reply.status in HTTP_TRANSIENT or reply.status >= 500:
+        raise TransientDeliveryError(f"HTTP {reply.status}", retry_after=reply.retry_after())
+    raise PermanentDeliveryError(f"HTTP {reply.status}")
+
+
 def deliver(message: OutboxMessage) -> str:
     """Call the provider once; return its message id."""
     if message.channel == OutboxMessage.Channel.EMAIL:
         return email_deliver(message)
+    if message.channel == OutboxMessage.Channel.HTTP:
+        return http_deliver(message)
     return sms_deliver(message)

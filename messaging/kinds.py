@@ -45,6 +45,8 @@ KIND_PRIORITIES: dict[str, Priority] = {
     "signin_unlocked": Priority.SECURITY,
     "signin_new_browser": Priority.SECURITY,
     "password_expiry_reminder": Priority.COURTESY,
+    # sso: a back-channel logout token POSTed to an app (no SMS, no notice cap)
+    "sso_backchannel_logout": Priority.SECURITY,
     # tickets
     "ticket_received": Priority.COURTESY,
     "ticket_update": Priority.COURTESY,

@@ -21,6 +21,9 @@ class OutboxMessage(models.Model):
     class Channel(models.TextChoices):
         EMAIL = "email", _("email")
         SMS = "sms", _("SMS")
+        # A form POST to a server (an app's back-channel logout URI); the body is built at each
+        # attempt by the kind's builder (``MESSAGING_HTTP_BODIES``), never stored.
+        HTTP = "http", _("HTTP POST")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -25,6 +25,7 @@ from messaging import conf
 from messaging.delivery import deliver
 from messaging.errors import DeliveryError, OutboxStateError, TransientDeliveryError
 from messaging.models import OutboxMessage
+from messaging.signals import message_sent, message_undelivered
 from portal.tasks import task_enqueue, task_enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -106,6 +107,9 @@ def _fail(message: OutboxMessage, error: str, now: datetime, rows=None) -> bool:
         )
         if done:
             _audit_failed(message, error)
+            message_undelivered.send(
+                sender=OutboxMessage, message=message, outcome="failed", error=error[:200]
+            )
     return bool(done)
 
 
@@ -124,7 +128,11 @@ def outbox_deliver(*, message_id: int) -> str:
         changes = {"status": Status.EXPIRED, "claimed_at": None, "updated_at": now}
         if message.secret:
             changes |= WIPED | {"wiped_at": now}
-        _held(message).update(**changes)
+        with transaction.atomic():
+            if _held(message).update(**changes):
+                message_undelivered.send(
+                    sender=OutboxMessage, message=message, outcome="expired", error="expired"
+                )
         logger.info("outbox message %s expired before delivery", message.pk)
         return "expired"
     try:
@@ -147,8 +155,13 @@ def outbox_deliver(*, message_id: int) -> str:
     }
     if _wipe_now(message):
         changes |= WIPED | {"wiped_at": done}
-    if not _held(message).update(**changes):
-        logger.warning("outbox message %s sent, but its row was taken over meanwhile", message.pk)
+    with transaction.atomic():
+        if _held(message).update(**changes):
+            message_sent.send(sender=OutboxMessage, message=message)
+        else:
+            logger.warning(
+                "outbox message %s sent, but its row was taken over meanwhile", message.pk
+            )
     logger.info(
         "outbox message %s sent kind=%s channel=%s attempt=%s",
         message.pk,

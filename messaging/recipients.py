@@ -105,5 +105,13 @@ def mask_email(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def mask_url(address: str) -> str:
+    """``https://crm.example.cn/oidc/logout?x=1`` → ``https://crm.example.cn/oidc/logout``: a
+    server's address is no secret, but its query string might be."""
+    return address.split("?", 1)[0].split("#", 1)[0]
+
+
 def mask_recipient(*, channel: str, address: str) -> str:
+    if channel == "http":
+        return mask_url(address)
     return mask_phone(address) if channel == "sms" else mask_email(address)

@@ -25,6 +25,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -60,6 +61,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "messaging_notify_user",
+    "messaging_post",
     "messaging_send",
     "outbox_deliver",
     "outbox_retry",
@@ -67,6 +69,7 @@ __all__ = [
 ]
 
 CHANNELS = {OutboxMessage.Channel.EMAIL.value, OutboxMessage.Channel.SMS.value}
+URL_MAX_LENGTH = OutboxMessage._meta.get_field("recipient").max_length
 HOUR, DAY = 3600, 86400
 NOTICE_CAP = "account_notices_hour"
 STORE_DOWN = "store_down"
@@ -286,6 +289,48 @@ def messaging_send(
         # Another transaction used the same key first (it has committed: the unique index
         # made us wait for it).
         return OutboxMessage.objects.get(idempotency_key=key)
+    enqueue_on_commit(message.pk)
+    return message
+
+
+def messaging_post(
+    *,
+    kind: str,
+    url: str,
+    params: dict,
+    user: Any = None,
+    expires_at: datetime | None = None,
+    idempotency_key: str | None = None,
+) -> OutboxMessage:
+    """Queue a form POST of ``kind`` to a server's ``url`` (the HTTP channel), written in the
+    caller's transaction and delivered after it commits, retried with backoff like every
+    message. ``params`` (JSON, no secret) is what the kind's builder (``MESSAGING_HTTP_BODIES``)
+    makes the body from at each attempt. No caps apply: a server is not a person's inbox.
+    Raises ``InvalidRecipient`` for a URL that is not http(s) or too long."""
+    if urlsplit(url).scheme not in {"http", "https"} or not 0 < len(url) <= URL_MAX_LENGTH:
+        raise InvalidRecipient(_("The address must be an http(s) URL."), code="bad_url")
+    key = _idempotency_key(idempotency_key)
+    now = timezone.now()
+    if expires_at is None:
+        expires_at = now + timedelta(seconds=conf.get("MESSAGING_DEFAULT_TTL_SECONDS"))
+    with transaction.atomic():
+        if key is not None:
+            existing = OutboxMessage.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        message = OutboxMessage.objects.create(
+            channel=OutboxMessage.Channel.HTTP,
+            kind=kind,
+            user=user if getattr(user, "pk", None) else None,
+            recipient=url,
+            language="",
+            params=params,
+            idempotency_key=key,
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+            expires_at=expires_at,
+        )
     enqueue_on_commit(message.pk)
     return message
 

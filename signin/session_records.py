@@ -18,6 +18,7 @@ from audit.services import audit_record
 from portal.db import Statement, insert_statement
 from portal.net import client_ip, user_agent
 from signin.models import UserSession
+from signin.signals import sessions_ended
 
 
 def session_record_statement(*, request: HttpRequest, user: User, known_browser: bool) -> Statement:
@@ -50,12 +51,19 @@ def _session_record(*, request: HttpRequest, user: User, known_browser: bool) ->
 
 @transaction.atomic
 def sessions_end_for_user(*, user: User, except_session_key: str | None = None) -> int:
-    """End every open session of ``user`` (but one, when given). Returns how many ended."""
+    """End every open session of ``user`` (but one, when given). Returns how many ended; once
+    that commits, ``sessions_ended`` names them."""
     open_sessions = UserSession.objects.filter(user=user, ended_at__isnull=True)
     if except_session_key:
         open_sessions = open_sessions.exclude(session_key=except_session_key)
-    keys = list(open_sessions.values_list("session_key", flat=True))
-    Session.objects.filter(session_key__in=keys).delete()
+    rows = list(open_sessions.values_list("pk", "session_key"))
+    Session.objects.filter(session_key__in=[key for _pk, key in rows]).delete()
+    if rows:
+        ids = [pk for pk, _key in rows]
+        transaction.on_commit(
+            lambda: sessions_ended.send(sender=UserSession, user=user, session_ids=ids),
+            robust=True,
+        )
     # Sessions no sign-in registered (none should exist) still die on a password change: Django
     # checks each session's password hash on its next request (SessionAuthenticationMiddleware).
     return open_sessions.update(ended_at=timezone.now())

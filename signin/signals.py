@@ -5,9 +5,14 @@ matches), ``user`` (or None), ``reference`` (``LK-XXXXX``), ``locked_until``.
 
 ``account_unlocked``: kwargs ``username``, ``user``, ``how`` (``"expired"``, ``"manual"``,
 ``"reset"``).
+
+``sessions_ended``: kwargs ``user``, ``session_ids`` (the ``UserSession`` ids that ended: a
+password change, "sign out all other sessions"). The single sign-on app ends the apps' sign-ins
+made in them.
 """
 
 from django.dispatch import Signal
 
 account_locked = Signal()
 account_unlocked = Signal()
+sessions_ended = Signal()

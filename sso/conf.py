@@ -13,6 +13,10 @@ DEFAULTS = {
     "SSO_SUBJECT": "uuid",
     # Longest value accepted in any one parameter of the provider's endpoints; longer is a 400.
     "SSO_MAX_PARAMETER_LENGTH": 4096,
+    # A logout token is valid this long after it is signed (signed again at each attempt).
+    "SSO_LOGOUT_TOKEN_SECONDS": 120,
+    # A back-channel logout still undelivered this long after the sign-out is dropped (failed).
+    "SSO_LOGOUT_DELIVERY_SECONDS": 3600,
 }
 
 

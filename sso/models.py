@@ -50,6 +50,23 @@ class Client(AbstractApplication):
         ),
     )
 
+    # OpenID Connect Back-Channel Logout 1.0: where the portal POSTs a logout token when the
+    # person's session at this client must end (sso.backchannel).
+    backchannel_logout_uri = models.CharField(
+        _("back-channel logout URI"),
+        max_length=254,
+        blank=True,
+        help_text=_(
+            "The app's address for logout tokens (OpenID Connect Back-Channel Logout). Empty: "
+            "the app is not told when the person signs out or their password changes."
+        ),
+    )
+    backchannel_logout_session_required = models.BooleanField(
+        _("logout token carries the session (sid)"),
+        default=False,
+        help_text=_("The portal always sends sid; tick this if the app requires it."),
+    )
+
     class Meta(AbstractApplication.Meta):
         verbose_name = _("single sign-on client")
         verbose_name_plural = _("single sign-on clients")
@@ -73,6 +90,20 @@ class Client(AbstractApplication):
                 validator(uri)
             except ValidationError as exc:
                 problems.setdefault("post_logout_redirect_uris", []).extend(exc.messages)
+        if self.backchannel_logout_uri:
+            try:
+                AllowedURIValidator(
+                    self.get_allowed_schemes(),
+                    name="back-channel logout uri",
+                    allow_path=True,
+                    allow_query=True,
+                )(self.backchannel_logout_uri)
+            except ValidationError as exc:
+                problems.setdefault("backchannel_logout_uri", []).extend(exc.messages)
+            if "#" in self.backchannel_logout_uri or " " in self.backchannel_logout_uri.strip():
+                problems.setdefault("backchannel_logout_uri", []).append(
+                    _("Give one URI, without a fragment (#).")
+                )
         for uri in self.redirect_uris.split():
             if "#" in uri:
                 problems.setdefault("redirect_uris", []).append(
@@ -129,3 +160,52 @@ class CodeUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_id} @ {self.used_at:%Y-%m-%d %H:%M}"
+
+
+class AppSignIn(models.Model):
+    """One sign-in of a person to a client through the portal. Begun when the authorize step
+    issues a code in a portal browser session (its ``sid``, the ``UserSession`` when one is
+    recorded, the browser's IP and user agent); signed in when the client exchanges the code
+    (``token_family``: the refresh tokens it holds); ended by a portal sign-out, the end of that
+    session, a password change or reset, a disabled account, "sign out of this app" or an agent
+    (``ended_how``), which revokes its tokens and sends the client a back-channel logout."""
+
+    client = models.ForeignKey(
+        Client, verbose_name=_("app"), on_delete=models.CASCADE, related_name="app_signins"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="sso_app_signins",
+    )
+    sid = models.CharField(_("portal session ID"), max_length=64, db_index=True)
+    user_session = models.ForeignKey(
+        "signin.UserSession",
+        verbose_name=_("portal session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    code_digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    token_family = models.UUIDField(null=True, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=255, blank=True)
+    started_at = models.DateTimeField(_("code issued at"))
+    signed_in_at = models.DateTimeField(_("signed in at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_how = models.CharField(_("how it ended"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("app sign-in")
+        verbose_name_plural = _("app sign-ins")
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "ended_at"], name="sso_appsignin_user_open"),
+            models.Index(fields=["user", "-started_at"], name="sso_appsignin_user_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.client_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,7 @@
 """Writes of the single sign-on app: the audit rows of tokens issued, refused and revoked, the
-record of each used code, and revocations. Each write runs in a transaction with its audit row.
+record of each used code, revocations, and the life of an app sign-in (begun at the authorize
+step, signed in at the code's exchange, ended with its tokens revoked and a back-channel logout
+queued). Each write runs in a transaction with its audit row.
 
 Audit rows name the client and a reason, never a token, code or secret.
 """
@@ -7,6 +9,8 @@ Audit rows name the client and a reason, never a token, code or secret.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -19,7 +23,10 @@ from oauth2_provider.models import (
 )
 
 from audit.services import audit_record
-from sso.models import Client, CodeUse
+from messaging.services import messaging_post
+from sso import backchannel, conf
+from sso.claims import subject_of
+from sso.models import AppSignIn, Client, CodeUse
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -138,3 +145,166 @@ def tokens_revoke(
     for row in Client.objects.filter(pk__in=clients):
         revocation_record(request=request, client=row, reason=reason, user=user)
     return len(clients)
+
+
+# --- App sign-ins ---------------------------------------------------------------------------
+@transaction.atomic
+def app_signin_begin(
+    *,
+    client: Client,
+    user,
+    code_digest: str,
+    sid: str,
+    user_session_id: int | None,
+    ip: str | None,
+    user_agent: str,
+) -> AppSignIn:
+    """The authorize step issued a code in the portal browser session ``sid``."""
+    return AppSignIn.objects.create(
+        client=client,
+        user=user,
+        code_digest=code_digest,
+        sid=sid,
+        user_session_id=user_session_id,
+        ip=ip,
+        user_agent=(user_agent or "")[:255],
+        started_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def app_signin_complete(*, signin_id: int, token_family: uuid.UUID | None) -> None:
+    """The client exchanged the code: the person is signed in to it, holding ``token_family``."""
+    now = timezone.now()
+    AppSignIn.objects.filter(pk=signin_id, ended_at__isnull=True).update(
+        signed_in_at=now, last_used_at=now, token_family=token_family
+    )
+
+
+@transaction.atomic
+def app_signin_used(*, token_family: uuid.UUID) -> None:
+    """A refresh token of the sign-in was used."""
+    AppSignIn.objects.filter(token_family=token_family, ended_at__isnull=True).update(
+        last_used_at=timezone.now()
+    )
+
+
+def _logout_queue(*, row: AppSignIn, sub: str) -> None:
+    client = row.client
+    jti = uuid.uuid4().hex
+    messaging_post(
+        kind=backchannel.KIND,
+        url=client.backchannel_logout_uri,
+        params=backchannel.logout_params(client=client, sub=sub, sid=row.sid, jti=jti),
+        user=row.user,
+        expires_at=timezone.now() + timedelta(seconds=int(conf.get("SSO_LOGOUT_DELIVERY_SECONDS"))),
+    )
+
+
+@transaction.atomic
+def app_signins_end(
+    *,
+    user,
+    how: str,
+    client: Client | None = None,
+    sids: Iterable[str] | None = None,
+    user_session_ids: Iterable[int] | None = None,
+    request: HttpRequest | None = None,
+) -> int:
+    """End ``user``'s open sign-ins to apps: all of them, or those at ``client``, in the portal
+    sessions ``sids`` or in the ``UserSession`` rows ``user_session_ids``. Their tokens are
+    revoked (audited ``sso.token_revoked`` with ``how`` as the reason) and every client with a
+    back-channel logout URI gets one logout token per portal session, queued in this
+    transaction. Ending them all (no session named) revokes every token the person holds there,
+    sign-in recorded or not. Returns how many sign-ins ended. Idempotent."""
+    rows = AppSignIn.objects.select_for_update().filter(user=user, ended_at__isnull=True)
+    whole = sids is None and user_session_ids is None
+    if client is not None:
+        rows = rows.filter(client=client)
+    if sids is not None:
+        rows = rows.filter(sid__in=[sid for sid in sids if sid])
+    if user_session_ids is not None:
+        rows = rows.filter(user_session_id__in=list(user_session_ids))
+    ended = list(rows.select_related("client", "user"))
+    if not ended and not whole:
+        return 0
+    now = timezone.now()
+    AppSignIn.objects.filter(pk__in=[row.pk for row in ended]).update(
+        ended_at=now, ended_how=how[:32]
+    )
+    live = [row for row in ended if row.signed_in_at is not None]
+    if whole:
+        tokens_revoke(user=user, client=client, reason=how, request=request)
+    else:
+        revoked: dict[int, Client] = {}
+        for row in live:
+            if row.token_family is not None:
+                RefreshToken.revoke_family(row.token_family)
+                revoked[row.client_id] = row.client
+        for row_client in revoked.values():
+            revocation_record(request=request, client=row_client, reason=how, user=user)
+    sessions = {(row.client_id, row.sid): row for row in live if row.client.backchannel_logout_uri}
+    if sessions:
+        sub = subject_of(user)
+        if sub is not None:
+            for row in sessions.values():
+                _logout_queue(row=row, sub=sub)
+    return len(live)
+
+
+@transaction.atomic
+def app_signout(
+    *, user, client: Client | None, request: HttpRequest | None = None, actor=None
+) -> int:
+    """ "Sign out of this app" (the person, ``actor`` None) or an agent's sign-out of one app
+    or all (``actor`` the agent; audited ``sso.agent_signout``). Returns how many sign-ins
+    ended."""
+    how = "agent_signout" if actor is not None else "app_signout"
+    ended = app_signins_end(user=user, how=how, client=client, request=request)
+    if actor is not None:
+        audit_record(
+            event="sso.agent_signout",
+            request=request,
+            actor=actor,
+            user=user,
+            subject=(client.name or client.client_id) if client else user.get_username(),
+            data={"client": client.client_id if client else "*", "signins_ended": ended},
+        )
+    return ended
+
+
+@transaction.atomic
+def logout_delivery_record(*, message, sent: bool, error: str = "") -> None:
+    """A back-channel logout reached its client (``sso.logout_sent``) or did not, after every
+    retry (``sso.logout_failed``): called by the outbox's signals, in its transaction."""
+    params = message.params or {}
+    client = Client.objects.filter(pk=params.get("client")).first()
+    data = {
+        "client": client.client_id if client else "",
+        "sid": params.get("sid", ""),
+        "attempts": message.attempts,
+        "reference": str(message.reference),
+    }
+    if not sent:
+        data["error"] = error[:200]
+    audit_record(
+        event="sso.logout_sent" if sent else "sso.logout_failed",
+        user=message.user,
+        subject=(client.name or client.client_id) if client else "",
+        data=data,
+    )
+
+
+def account_disabled_handle(*, user) -> None:
+    """A disabled account's sign-ins end once its save commits (checked then: a save that is
+    rolled back, or an account enabled again meanwhile, ends nothing)."""
+
+    def end() -> None:
+        if not type(user).objects.filter(pk=user.pk, is_active=False).exists():
+            return
+        if AppSignIn.objects.filter(user=user, ended_at__isnull=True).exists() or (
+            RefreshToken.objects.filter(user=user, revoked__isnull=True).exists()
+        ):
+            app_signins_end(user=user, how="account_disabled")
+
+    transaction.on_commit(end, robust=True)

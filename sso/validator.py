@@ -8,7 +8,9 @@ protocol; this class only adds the policy:
   first one issued;
 - a replayed (rotated) refresh token revokes its family (DOT's reuse protection), audited;
 - the claims: a stable ``sub`` that is not the database id, and the standard profile, email and
-  phone claims;
+  phone claims; ``sid`` (the portal browser session) in the ID token;
+- each code begins an app sign-in (``sso.AppSignIn``), its exchange completes it; a code whose
+  sign-in ended meanwhile (the person signed out) gets no token;
 - every token issued and every revocation writes an audit row in the same transaction.
 
 Tokens, codes and secrets are never logged or audited, only their client and reason.
@@ -24,7 +26,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from sso import claims, services
-from sso.models import Client
+from sso.models import AppSignIn, Client
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -53,6 +55,20 @@ class PortalValidator(OAuth2Validator):
         return client is None or client.pkce_required
 
     # --- Authorization codes ----------------------------------------------------------------
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        sid = getattr(request, "sso_sid", None)
+        if sid:  # set by the authorize view (sso.portal_sessions)
+            services.app_signin_begin(
+                client=request.client,
+                user=request.user,
+                code_digest=digest(code["code"]),
+                sid=sid,
+                user_session_id=getattr(request, "sso_user_session_id", None),
+                ip=getattr(request, "sso_ip", None),
+                user_agent=getattr(request, "sso_user_agent", ""),
+            )
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         if not super().validate_code(client_id, code, client, request, *args, **kwargs):
             if isinstance(client, Client):
@@ -66,6 +82,16 @@ class PortalValidator(OAuth2Validator):
         if claims.subject_of(request.user) is None:
             request.sso_refusal = "no_subject"
             return False
+        signin = (
+            AppSignIn.objects.filter(code_digest=digest(code), client=client)
+            .values("pk", "sid", "ended_at")
+            .first()
+        )
+        if signin is not None:
+            if signin["ended_at"] is not None:
+                request.sso_refusal = "session_ended"
+                return False
+            request.sso_signin, request.sso_sid = signin["pk"], signin["sid"]
         return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
@@ -100,6 +126,11 @@ class PortalValidator(OAuth2Validator):
             .first()
         )
         request.sso_issued = (access_digest, family)
+        signin = getattr(request, "sso_signin", None)
+        if signin is not None:
+            services.app_signin_complete(signin_id=signin, token_family=family)
+        elif request.grant_type == "refresh_token" and family is not None:
+            services.app_signin_used(token_family=family)
         services.issuance_record(
             request=http_of(request),
             client=request.client,
@@ -126,6 +157,11 @@ class PortalValidator(OAuth2Validator):
         if not _usable(request.user):
             request.sso_refusal = "account_disabled"
             return False
+        family = getattr(getattr(request, "refresh_token_instance", None), "token_family", None)
+        if family is not None:
+            request.sso_sid = (
+                AppSignIn.objects.filter(token_family=family).values_list("sid", flat=True).first()
+            )
         return True
 
     def validate_bearer_token(self, token, scopes, request):
@@ -143,6 +179,13 @@ class PortalValidator(OAuth2Validator):
     # --- Claims -----------------------------------------------------------------------------
     def get_additional_claims(self, request):
         return claims.claims_of(request.user)
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        values, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        sid = getattr(request, "sso_sid", None)
+        if sid:
+            values["sid"] = sid
+        return values, expiration_time
 
     def get_discovery_claims(self, request):
         return ["sub", *claims.CLAIM_NAMES]

@@ -27,7 +27,7 @@ from oauth2_provider import views as dot
 from oauth2_provider.exceptions import InvalidOIDCClientError
 from oauth2_provider.models import get_access_token_model
 
-from sso import conf, services
+from sso import conf, portal_sessions, services
 from sso.models import Client, Profile
 
 GRANT_TYPES = {"authorization_code", "refresh_token"}
@@ -90,6 +90,12 @@ class AuthorizeView(ParameterGuardMixin, dot.AuthorizationView):
             parts = urlsplit(redirect_uri)
             response._csp_update = {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
         return response
+
+    def create_authorization_response(self, request, scopes, credentials, allow):
+        if allow and request.user.is_authenticated:
+            # The browser session the code is issued in: the app sign-in it begins, and sid.
+            credentials = {**credentials, **portal_sessions.authorization_credentials(request)}
+        return super().create_authorization_response(request, scopes, credentials, allow)
 
     def form_valid(self, form):
         if not Client.objects.filter(client_id=form.cleaned_data.get("client_id")).exists():
@@ -220,6 +226,9 @@ class DiscoveryView(dot.ConnectDiscoveryInfoView):
                 "claims_supported": sorted(set(data.get("claims_supported", []))),
                 "prompt_values_supported": ["none", "login"],
                 "ui_locales_supported": ["zh-Hans", "en"],
+                # OpenID Connect Back-Channel Logout 1.0 (sso.backchannel); sid always sent.
+                "backchannel_logout_supported": True,
+                "backchannel_logout_session_supported": True,
             }
         )
         new = JsonResponse(data)

@@ -55,11 +55,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def post(url: str, *, data: bytes, headers: dict[str, str], provider: str) -> Reply:
+def post(
+    url: str, *, data: bytes, headers: dict[str, str], provider: str, timeout: float | None = None
+) -> Reply:
     if urlsplit(url).scheme not in {"http", "https"}:
         raise PermanentDeliveryError(f"{provider}: the API URL must be http(s)")
     request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
-    timeout = float(conf.get("SMS_HTTP_TIMEOUT"))
+    if timeout is None:
+        timeout = float(conf.get("SMS_HTTP_TIMEOUT"))
     try:
         with _opener.open(request, timeout=timeout) as response:
             return Reply(
