@@ -30,6 +30,10 @@ DEFAULTS = {
     "ACCOUNTS_SESSION_REKEY": "signin.session_records.session_rekey",
     "ACCOUNTS_SIGNINS_RECENT": "signin.selectors.signins_recent_for_user",
     "ACCOUNTS_SESSIONS_OPEN": "signin.selectors.sessions_open_for_user",
+    # Dotted name of ``f(*, user) -> rows`` (each with ``client``, ``since``, ``last_used``):
+    # the apps the person is signed in to through the portal (the single sign-on app's reader,
+    # a higher layer). "Sign out of this app" posts to ``accounts:app_signout``.
+    "ACCOUNTS_APP_SIGNINS": "sso.selectors.apps_signed_in_for_user",
 }
 
 

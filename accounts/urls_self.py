@@ -20,4 +20,6 @@ urlpatterns = [
     # app's (a higher layer): included by its dotted name, never imported; their names stay in
     # this namespace.
     path("", include("signin.urls_session")),
+    # "Sign out of this app" is the single sign-on app's (a higher layer), included likewise.
+    path("", include("sso.urls_account")),
 ]

@@ -22,7 +22,14 @@ class ClientAdmin(admin.ModelAdmin):
         (None, {"fields": ("name", "profile", "skip_authorization", "client_type")}),
         (
             _("Addresses"),
-            {"fields": ("redirect_uris", "post_logout_redirect_uris")},
+            {
+                "fields": (
+                    "redirect_uris",
+                    "post_logout_redirect_uris",
+                    "backchannel_logout_uri",
+                    "backchannel_logout_session_required",
+                )
+            },
         ),
         (
             _("Credentials"),

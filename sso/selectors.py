@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from django.db.models import Max
+from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 
-from sso.models import Client
+from sso.models import AppSignIn, Client
 
 RefreshToken = get_refresh_token_model()
 
@@ -98,3 +98,49 @@ def user_app_grants(*, user) -> list[AppGrant]:
         for row in rows
         if row["application_id"] in clients
     ]
+
+
+@dataclass(frozen=True)
+class AppSignedIn:
+    """An app the person is signed in to now (one row per client, however many browsers)."""
+
+    client: Client
+    since: datetime
+    last_used: datetime
+    sessions: int
+
+
+def apps_signed_in_for_user(*, user) -> list[AppSignedIn]:
+    """The apps ``user`` is signed in to through the portal now: an open sign-in whose refresh
+    tokens still work, most recently used first (``ACCOUNTS_APP_SIGNINS``, for /account/).
+    Two queries, however many apps and sign-ins."""
+    live = RefreshToken.objects.filter(token_family=OuterRef("token_family"), revoked__isnull=True)
+    rows = (
+        AppSignIn.objects.filter(user=user, ended_at__isnull=True, signed_in_at__isnull=False)
+        .filter(Exists(live))
+        .values("client_id")
+        .annotate(since=Min("signed_in_at"), last_used=Max("last_used_at"), sessions=Count("id"))
+        .order_by("-last_used")
+    )
+    rows = list(rows)
+    clients = Client.objects.in_bulk([row["client_id"] for row in rows])
+    return [
+        AppSignedIn(
+            client=clients[row["client_id"]],
+            since=row["since"],
+            last_used=row["last_used"] or row["since"],
+            sessions=row["sessions"],
+        )
+        for row in rows
+        if row["client_id"] in clients
+    ]
+
+
+def app_signins_for_user(*, user, limit: int = 20) -> list[AppSignIn]:
+    """The person's sign-ins to apps, newest first, ended ones too (client, time, IP, browser,
+    how it ended), for the ticket page and the account timeline. One query."""
+    return list(
+        AppSignIn.objects.filter(user=user, signed_in_at__isnull=False)
+        .select_related("client")
+        .order_by("-signed_in_at", "-id")[:limit]
+    )

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sso.selectors import app_signins_for_user, apps_signed_in_for_user
 from tickets import conf, selectors, services
 from tickets.errors import TicketError
 from tickets.forms import (
+    AppSignoutForm,
     AssignForm,
     ChannelForm,
     CodeForm,
@@ -29,6 +31,7 @@ from tickets.forms import (
 from tickets.labels import SLA_LABELS
 from tickets.models import Ticket
 from tickets.services._common import ALLOWED_FROM
+from tickets.services.apps import ticket_app_signout
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,12 @@ ACTIONS: dict[str, Action] = {
         lambda t, a, d, r: services.ticket_reject(ticket=t, agent=a, reason=d["text"]),
         gettext_lazy("The request is rejected."),
     ),
+    "app_signout": Action(
+        AppSignoutForm,
+        "tickets.change_ticket",
+        lambda t, a, d, r: ticket_app_signout(ticket=t, agent=a, client_pk=d["app"], request=r),
+        gettext_lazy("Signed out: the apps were told and their tokens revoked."),
+    ),
     "reopen": Action(
         TextForm,
         "tickets.change_ticket",
@@ -201,6 +210,7 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         "resolve": can_change and may("resolve"),
         "reject": can_change and may("reject"),
         "reopen": can_change and may("reopen"),
+        "app_signout": can_change and known and not own,
     }
     return {
         "ticket": ticket,
@@ -213,4 +223,8 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         "other_open": list(selectors.open_tickets_for_account(ticket=ticket)[:10]),
         "allowed": allowed,
         "forms": {"assign": AssignForm(), "code": CodeForm(), "message": MessageForm()},
+        # The account's sign-ins to apps through the portal (client, time, IP, browser) and
+        # the apps it is signed in to now, for "sign out of this app / of all apps".
+        "app_signins": app_signins_for_user(user=ticket.user, limit=20) if known else [],
+        "apps_now": apps_signed_in_for_user(user=ticket.user) if known else [],
     }

@@ -220,6 +220,12 @@ class MessageForm(forms.Form):
     public = forms.BooleanField(label=_("Show to the employee"), required=False)
 
 
+class AppSignoutForm(forms.Form):
+    """The ticket page's "sign out of this app" (``app``: the client's id) or of all (none)."""
+
+    app = forms.IntegerField(required=False, min_value=1)
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(label=_("Assign to"), queryset=None)
 

@@ -198,6 +198,7 @@ TIMELINE_PREFIXES = (
     "contact.",
     "twostep.",
     "messaging.",
+    "sso.",  # app sign-ins: tokens issued, refused, revoked; logouts sent; agents' sign-outs
 )
 # A recovery contact changed shortly before a request: the code may reach whoever changed it.
 RISKY_EVENTS = ("contact.changed", "twostep.disabled", "twostep.removed")

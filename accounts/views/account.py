@@ -29,6 +29,13 @@ def _unlock_requests(user) -> list:
     return list(import_string(path)(user=user, limit=10)) if path else []
 
 
+def _apps_signed_in(user) -> list:
+    """The "Apps you are signed in to" section's rows, from the callable
+    ``ACCOUNTS_APP_SIGNINS`` names (the single sign-on app's reader); none if it is empty."""
+    path = conf.get("ACCOUNTS_APP_SIGNINS")
+    return list(import_string(path)(user=user)) if path else []
+
+
 @never_cache
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
@@ -49,6 +56,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "two_step": twostep.two_step_enabled(user),
             "backup_left": twostep.backup_codes_left(user),
             "tickets": _unlock_requests(user),
+            "apps": _apps_signed_in(user),
         },
     )
 
