@@ -220,6 +220,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # Client secrets of the OpenID Connect provider only (random, 256 bits): see sso/hashers.py.
+    "sso.hashers.ClientSecretHasher",
 ]
 PASSWORD_MIN_LENGTH = int_var("PASSWORD_MIN_LENGTH", 12, minimum=8, maximum=128)
 PASSWORD_MAX_AGE_DAYS = int_var("PASSWORD_MAX_AGE_DAYS", 0, minimum=0)  # 0: no expiry (NIST)
@@ -390,6 +392,8 @@ OAUTH2_PROVIDER_APPLICATION_MODEL = "sso.Client"
 OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "sso.validator.PortalValidator",
     "APPLICATION_ADMIN_CLASS": "sso.admin.ClientAdmin",
+    # Client secrets are random and long: a fast salted hash (sso/hashers.py), not Argon2.
+    "CLIENT_SECRET_HASHER": "sso_pbkdf2_sha256",
     "OIDC_ENABLED": bool(SSO_OIDC_KEYS),
     "OIDC_RSA_PRIVATE_KEY": SSO_OIDC_KEYS[0] if SSO_OIDC_KEYS else "",
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": SSO_OIDC_KEYS[1:],

@@ -14,7 +14,10 @@ os.environ.setdefault("SSO_OIDC_DEV_KEY", "1")
 from portal.settings import *  # noqa: F403
 from portal.settings import REDIS_CACHE_OPTIONS, REDIS_URL
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "sso.hashers.ClientSecretHasher",
+]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 SMS_BACKEND = "locmem"
 STORAGES = {

@@ -38,9 +38,10 @@ def subject_of(user) -> str | None:
 
 
 def _subject_row(user) -> Subject:
-    row = Subject.objects.filter(user=user).first()
-    if row is not None:
-        return row
+    try:
+        return user.sso_subject  # the reverse accessor keeps the row on this instance
+    except Subject.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
             return Subject.objects.create(user=user)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 from oauth2_provider.validators import AllowedURIValidator
+
+from sso.hashers import CLIENT_SECRET_MIN_LENGTH
 
 
 class Profile(models.TextChoices):
@@ -79,6 +82,14 @@ class Client(AbstractApplication):
             super().clean()
         except ValidationError as exc:
             problems.update(exc.message_dict)
+        if self._secret_too_short():
+            problems.setdefault("client_secret", []).append(
+                _(
+                    "A client secret must be at least %(length)d characters long (keep the one "
+                    "generated for you)."
+                )
+                % {"length": CLIENT_SECRET_MIN_LENGTH}
+            )
         validator = AllowedURIValidator(
             self.get_allowed_schemes(),
             name="post logout redirect uri",
@@ -116,6 +127,17 @@ class Client(AbstractApplication):
         self.authorization_grant_type = self.GRANT_AUTHORIZATION_CODE
         self.algorithm = self.RS256_ALGORITHM
         super().save(*args, **kwargs)
+
+    def _secret_too_short(self) -> bool:
+        """A new secret (not yet hashed) shorter than the client-secret hasher assumes: its hash
+        is fast because the secret cannot be guessed (sso/hashers.py)."""
+        if not self.hash_client_secret or not self.client_secret:
+            return False
+        try:
+            identify_hasher(self.client_secret)
+        except ValueError:
+            return len(self.client_secret) < CLIENT_SECRET_MIN_LENGTH
+        return False
 
     @property
     def pkce_required(self) -> bool:

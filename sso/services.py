@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -26,6 +27,7 @@ from audit.services import audit_record
 from messaging.services import messaging_post
 from sso import backchannel, conf
 from sso.claims import subject_of
+from sso.hashers import ClientSecretHasher
 from sso.models import AppSignIn, Client, CodeUse
 
 AccessToken = get_access_token_model()
@@ -308,3 +310,15 @@ def account_disabled_handle(*, user) -> None:
             app_signins_end(user=user, how="account_disabled")
 
     transaction.on_commit(end, robust=True)
+
+
+@transaction.atomic
+def client_secret_rehash(*, stored: str, secret: str) -> None:
+    """Store again, with the client-secret hasher (``sso.hashers``), a client secret that was
+    just verified against ``stored``, a hash of the slow password hasher. A secret kept in the
+    clear (``hash_client_secret`` off) stays as it is."""
+    if not stored or stored == secret:
+        return
+    Client.objects.filter(client_secret=stored, hash_client_secret=True).update(
+        client_secret=make_password(secret, hasher=ClientSecretHasher.algorithm)
+    )

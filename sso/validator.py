@@ -19,16 +19,19 @@ Tokens, codes and secrets are never logged or audited, only their client and rea
 from __future__ import annotations
 
 import hashlib
+import json
 
 from django.http import HttpRequest
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
 from sso import claims, services
+from sso.hashers import ClientSecretHasher
 from sso.models import AppSignIn, Client
 
 AccessToken = get_access_token_model()
+Grant = get_grant_model()
 RefreshToken = get_refresh_token_model()
 
 
@@ -49,6 +52,69 @@ def _usable(user) -> bool:
 
 
 class PortalValidator(OAuth2Validator):
+    # --- One read of the code's grant per request ---------------------------------------------
+    # DOT reads the grant row again in each hook of the code exchange (the code, the redirect
+    # URI, the PKCE challenge and method, the scopes, the nonce): five reads of one row. The row
+    # read first is kept on the oauthlib request (the validator itself is shared by every
+    # request and thread); its deletion (the single use, ``invalidate_authorization_code``)
+    # still asks the database.
+    @staticmethod
+    def _grant(code, client, request):
+        grants = vars(request).setdefault("_sso_grants", {}) if request is not None else {}
+        key = (code, getattr(client, "pk", None))
+        if key not in grants:
+            rows = Grant.objects.select_related("user").filter(code=code)
+            if client is not None:  # before the client is known (DOT's dispatcher): by code
+                rows = rows.filter(application=client)
+            grants[key] = rows.first()
+        return grants[key]
+
+    def _grant_of(self, code, request):
+        return self._grant(code, getattr(request, "client", None), request)
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        request = args[0] if args else kwargs.get("request")
+        grant = self._grant(code, client, request)
+        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+
+    def get_code_challenge(self, code, request):
+        grant = self._grant_of(code, request)
+        return (grant.code_challenge or None) if grant else None
+
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant_of(code, request)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        grant = self._grant_of(code, request)
+        return grant.scope.split() if grant and grant.scope else []
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        grant = self._grant_of(code, request)
+        return (grant.nonce or None) if grant else None
+
+    def _validate_grant(self, client_id, code, client, request) -> bool:
+        """DOT's ``validate_code`` on the memoised row."""
+        grant = self._grant(code, client, request)
+        if grant is None or grant.is_expired():
+            return False
+        request.scopes = grant.scope.split(" ")
+        request.user = grant.user
+        if grant.nonce:
+            request.nonce = grant.nonce
+        if grant.claims:
+            request.claims = json.loads(grant.claims)
+        return True
+
+    # --- Client secrets ---------------------------------------------------------------------
+    def _check_secret(self, provided_secret, stored_secret):
+        """DOT's check; a secret that matches a hash of the slow password hasher (stored before
+        ``sso.hashers``) is stored again with the client-secret hasher."""
+        ok = super()._check_secret(provided_secret, stored_secret)
+        if ok and not stored_secret.startswith(ClientSecretHasher.algorithm + "$"):
+            services.client_secret_rehash(stored=stored_secret, secret=provided_secret)
+        return ok
+
     # --- PKCE, per client ---------------------------------------------------------------------
     def is_pkce_required(self, client_id, request):
         client = self._load_application(client_id, request)
@@ -70,7 +136,7 @@ class PortalValidator(OAuth2Validator):
             )
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+        if not self._validate_grant(client_id, code, client, request):
             if isinstance(client, Client):
                 services.code_replay_handle(
                     code_digest=digest(code), client=client, request=http_of(request)

@@ -134,7 +134,7 @@ def test_client_secret_post_works_and_secrets_are_stored_hashed(signed_in, rp):
     assert exchange(signed_in, rp, code, verifier, post_secret=True).status_code == 200
     rp.client.refresh_from_db()
     assert rp.secret not in rp.client.client_secret
-    assert rp.client.client_secret.startswith("md5$")  # the test hasher; Argon2 in production
+    assert rp.client.client_secret.startswith("sso_pbkdf2_sha256$")  # sso.hashers
 
 
 def test_a_code_works_once_and_its_replay_revokes_what_it_issued(signed_in, rp, client):
