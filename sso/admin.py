@@ -10,7 +10,10 @@ form that creates it, and stored hashed.
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+
+from sso.selectors import connector_values
 
 
 class ClientAdmin(admin.ModelAdmin):
@@ -45,16 +48,41 @@ class ClientAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # a saved secret is a hash: never shown, never edited here
-            return (*self.readonly_fields, "client_id")
+            return (*self.readonly_fields, "client_id", "connector_values")
         return self.readonly_fields
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.fieldsets
-        return [
+        fieldsets = [
             (name, {**opts, "fields": tuple(f for f in opts["fields"] if f != "client_secret")})
             for name, opts in self.fieldsets
         ]
+        fieldsets.insert(
+            1,
+            (
+                _("Values for the app's sign-in settings"),
+                {
+                    "fields": ("connector_values",),
+                    "description": _(
+                        "For 销售易 CRM: 系统设置 → 安全设置 → 认证连接器, type OAuth2.0; then "
+                        "认证方式 → 第三方认证 on. The steps are in docs/sso.md."
+                    ),
+                },
+            ),
+        )
+        return fieldsets
+
+    @admin.display(description=_("values to paste"))
+    def connector_values(self, obj):
+        return format_html(
+            "<table>{}</table>",
+            format_html_join(
+                "",
+                "<tr><th scope='row'>{}</th><td><code>{}</code></td></tr>",
+                connector_values(obj),
+            ),
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.models import get_refresh_token_model
 
-from sso.models import AppSignIn, Client
+from sso import conf
+from sso.models import AppSignIn, Client, Profile
 
 RefreshToken = get_refresh_token_model()
 
@@ -67,6 +70,28 @@ def next_allowed(next_url: str) -> bool:
         return False
     client = Client.objects.filter(client_id=client_id).first()
     return client is not None and client.redirect_uri_allowed(redirect_uri)
+
+
+def connector_values(client: Client) -> list[tuple[str, str]]:
+    """What an admin types into the app's sign-in settings (销售易's 认证连接器 of type OAuth2.0,
+    or any OpenID Connect client), label and exact value, in the form's order."""
+    issuer = str(settings.OAUTH2_PROVIDER.get("OIDC_ISS_ENDPOINT") or "").rstrip("/")
+    in_body = client.profile == Profile.XIAOSHOUYI
+    return [
+        (_("Authorization URL (GET)"), issuer + reverse("oauth2_provider:authorize")),
+        (_("Token URL (POST)"), issuer + reverse("oauth2_provider:token")),
+        (_("User info URL (GET)"), issuer + reverse("oauth2_provider:user-info")),
+        (_("Client ID"), client.client_id),
+        (_("Client secret"), _("the secret copied when this client was created")),
+        (_("Scopes"), "openid profile email phone"),
+        (
+            _("Client authentication at the token URL"),
+            "client_secret_post" if in_body else "client_secret_basic",
+        ),
+        (_("Redirect URI (the app's callback)"), " ".join(client.redirect_uris.split())),
+        (_("Claim to match users on"), "email" if conf.get("SSO_SUBJECT") == "uuid" else "sub"),
+        (_("Discovery (for apps that read it)"), issuer + "/.well-known/openid-configuration"),
+    ]
 
 
 @dataclass(frozen=True)
