@@ -8,7 +8,7 @@ Prints, in one run:
 - the dispatch task that finds the account and queues the code (runs in the worker, not in the
   request): p50;
 - with PostgreSQL and Redis: a wrong code sent 0 to 200 ms after the start while a real Celery
-  worker dispatches the flow, for the four kinds, interleaved (``tests/accounts/reset_timing.py``,
+  worker dispatches the flow, for the four kinds, interleaved (``tests/reset/reset_timing.py``,
   the same measure as the PostgreSQL test): p50 per kind and delay, its gap to an unknown name,
   and the p50's noise.
 
@@ -155,8 +155,8 @@ def main() -> int:
 
 
 def live_worker(db_name: str) -> None:
-    from tests.accounts import reset_timing
     from tests.messaging.worker import Worker, dead_port, producer
+    from tests.reset import reset_timing
 
     redis_url = os.environ.get("REDIS_URL", "")
     if connection.vendor != "postgresql" or not redis_url:

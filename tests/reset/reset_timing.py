@@ -36,12 +36,13 @@ NO_CAPS = {
 }
 
 
-def make_identifiers(rounds: int, *, tag: str = "t") -> dict[str, list[str]]:
-    """``rounds`` fresh identifiers of each kind (the accounts created in the database)."""
+def make_identifiers(rounds: int, *, tag: str = "t", delays: int = len(DELAYS_MS)) -> dict:
+    """Fresh identifiers of each kind for ``rounds`` samples at each of ``delays`` delays (the
+    accounts created in the database)."""
     from tests.factories import UserFactory
 
     names: dict[str, list[str]] = {kind: [] for kind in KINDS}
-    count = rounds * len(DELAYS_MS)
+    count = rounds * delays
     for i in range(count):
         UserFactory(username=f"{tag}-real-{i}")
         UserFactory(username=f"{tag}-gone-{i}", is_active=False)
@@ -64,28 +65,42 @@ class Timings:
         """How much longer (ms, p50) a wrong code takes for ``kind`` than for an unknown name."""
         return self.median_ms(kind, delay) - self.median_ms("unknown name", delay)
 
-    def noise_ms(self, delay: int) -> float:
-        """The spread of a p50 itself: half the interquartile range of the unknown name's
-        samples at this delay, over the square root of their number (a p50's standard error is
-        about 1.25 IQR/1.35/sqrt(n)); the floor for a gap to mean anything."""
-        values = sorted(self.samples["unknown name", delay])
+    def _p50_se_ms(self, kind: str, delay: int) -> float:
+        """A p50's standard error (ms): about 1.25 IQR / 1.35 / sqrt(n)."""
+        values = sorted(self.samples[kind, delay])
         q1, _q2, q3 = statistics.quantiles(values, n=4)
         return 1.25 * (q3 - q1) / 1.35 / len(values) ** 0.5 * 1000
 
+    def noise_ms(self, delay: int, kind: str = "unknown name") -> float:
+        """The spread of the gap itself: the standard error of the difference between ``kind``'s
+        p50 and the unknown name's at this delay (both spreads count: a machine whose other work
+        shakes one kind's samples makes its p50 less certain); the floor for a gap to mean
+        anything. With ``kind`` the unknown name, the spread of that p50 alone."""
+        unknown = self._p50_se_ms("unknown name", delay)
+        if kind == "unknown name":
+            return unknown
+        return (unknown**2 + self._p50_se_ms(kind, delay) ** 2) ** 0.5
+
     def worst(self) -> tuple[str, int, float]:
         """The kind and delay with the largest gap from an unknown name (absolute)."""
-        rows = [(k, d, self.gap_ms(k, d)) for k in KINDS[1:] for d in DELAYS_MS]
+        rows = [(k, d, self.gap_ms(k, d)) for k in KINDS[1:] for d in self.delays()]
         return max(rows, key=lambda row: abs(row[2]))
 
+    def delays(self) -> list[int]:
+        return sorted({delay for _kind, delay in self.samples})
+
     def table(self) -> Iterable[str]:
-        yield "  delay   " + "".join(f"{kind:>22}" for kind in KINDS) + "   p50 noise"
-        for delay in DELAYS_MS:
-            cells = [f"{self.median_ms(KINDS[0], delay):10.2f} ms".rjust(22)]
+        """p50 per kind and delay; for each kind its gap to the unknown name and that gap's
+        noise (``noise_ms``)."""
+        yield "  delay   " + "".join(f"{kind:>26}" for kind in KINDS)
+        for delay in self.delays():
+            cells = [f"{self.median_ms(KINDS[0], delay):10.2f} ms".rjust(26)]
             cells += [
-                f"{self.median_ms(k, delay):7.2f} ({self.gap_ms(k, delay):+.2f})".rjust(22)
+                f"{self.median_ms(k, delay):7.2f} ({self.gap_ms(k, delay):+.2f} "
+                f"± {self.noise_ms(delay, k):.2f})".rjust(26)
                 for k in KINDS[1:]
             ]
-            yield f"  {delay:>3} ms  " + "".join(cells) + f"   {self.noise_ms(delay):.2f} ms"
+            yield f"  {delay:>3} ms  " + "".join(cells)
 
 
 def _wait_dispatched(flow_id: int, timeout: float = 10.0) -> None:
@@ -100,10 +115,16 @@ def _wait_dispatched(flow_id: int, timeout: float = 10.0) -> None:
     raise AssertionError(f"the worker did not dispatch flow {flow_id} in {timeout} s")
 
 
-def measure(names: dict[str, list[str]], *, rounds: int, seed: int = 12) -> Timings:
+def measure(
+    names: dict[str, list[str]],
+    *,
+    rounds: int,
+    seed: int = 12,
+    delays: Iterable[int] = DELAYS_MS,
+) -> Timings:
     from reset.models import ResetFlow
 
-    order = [(kind, delay) for kind in KINDS for delay in DELAYS_MS] * rounds
+    order = [(kind, delay) for kind in KINDS for delay in delays] * rounds
     random.Random(seed).shuffle(order)
     next_name = {kind: iter(values) for kind, values in names.items()}
     samples: dict[tuple[str, int], list[float]] = {key: [] for key in order}
