@@ -193,8 +193,8 @@ def refusal_ip_count(
         if not ip_counted(ip):
             return None
         counted = ip_hit(ip, stop_at_limit=False)
-    if counted.number < conf.ip_failure_limit():
-        return None
+    if counted.block is not None or counted.number < conf.ip_failure_limit():
+        return None  # blocked already (read in the same call), or not at the limit yet
     return _ip_block_start(ip=ip, now=now or timezone.now())
 
 

@@ -123,7 +123,7 @@ def refusal_ip_record(*, request: HttpRequest) -> None:
     if not lockout.ip_counted(ip):
         return
     counted = lockout.ip_hit(ip, stop_at_limit=False)
-    if counted.number >= conf.ip_failure_limit():
+    if counted.block is None and counted.number >= conf.ip_failure_limit():
         with bookkeeping():
             block = refusal_ip_count(ip=ip, counted=counted)
             if block is not None:

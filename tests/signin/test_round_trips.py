@@ -8,6 +8,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+import redis
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
@@ -18,7 +19,8 @@ from audit.services import audit_build, audit_record
 from portal.db import insert_statement, run_together, update_by_pk_statement
 from signin import sessions
 from signin.db import bookkeeping
-from tests.signin.conftest import sign_in
+from signin.models import Lock, Scope
+from tests.signin.conftest import fail, post_login, sign_in
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -149,3 +151,26 @@ def test_the_redis_cache_counts_an_existing_key_in_one_call_and_keeps_its_expiry
     assert cache.incr("test:n", 2) == 7
     assert cache.decr("test:n") == 6
     assert 0 < client.ttl(cache.make_and_validate_key("test:n")) <= 100
+
+
+@pytest.mark.redis
+def test_a_blocked_ip_refused_on_a_locked_name_costs_one_redis_call(en, settings, monkeypatch):
+    settings.LOCKOUT_IP_FAILURE_LIMIT = 8
+    client = en
+    # The name locks at 5; the IP blocks at 8 (its count starts afresh), and its count passes 8
+    # again while the block is on.
+    fail(client, "nobody.here", 24)
+    assert Lock.objects.filter(scope=Scope.IP).count() == 1
+    calls = []
+    original = redis.Redis.execute_command
+
+    def counted(self, *args, **options):
+        calls.append(args[0])
+        return original(self, *args, **options)
+
+    monkeypatch.setattr(redis.Redis, "execute_command", counted)
+    response = post_login(client, "nobody.here")
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    limits_calls = [name for name in calls if name in ("EVAL", "EVALSHA")]
+    assert len(limits_calls) == 1, calls  # the IP's count, its block read in the same call
+    assert Lock.objects.filter(scope=Scope.IP).count() == 1
