@@ -81,6 +81,8 @@ LOCAL_APPS = [
     "notices",
     "sso",
     "tickets",
+    # A demo relying party for `make run`; its URLs are mounted only in debug (portal/urls.py).
+    "demo_crm",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

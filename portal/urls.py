@@ -21,4 +21,8 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += [path("dev/", include("messaging.urls_dev"))]
+    urlpatterns += [
+        path("dev/", include("messaging.urls_dev")),
+        # The demo CRM: a relying party that signs in through the portal (docs/sso.md, "Try it").
+        path("demo-crm/", include("demo_crm.urls")),
+    ]

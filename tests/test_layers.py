@@ -62,6 +62,7 @@ def test_the_layers_are_in_the_order_the_readme_states():
         "notices",
         "sso",
         "tickets",
+        "demo_crm",
     ]
     readme = (ROOT / "README.md").read_text()
     assert " < ".join(f"`{app}`" for app in order) in readme

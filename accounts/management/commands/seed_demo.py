@@ -1,13 +1,15 @@
-"""Idempotent demo data: employees, one helpdesk agent, one admin. Prints the credentials."""
+"""Idempotent demo data: employees, one helpdesk agent, one admin, then what the higher layers
+seed (``ACCOUNTS_DEMO_SEEDERS``: the demo CRM's client in debug). Prints the credentials."""
 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import twostep
+from accounts import conf, twostep
 from accounts.models import User
 from accounts.roles import HELPDESK_AGENTS
 from accounts.services import roles_sync
@@ -73,6 +75,8 @@ class Command(BaseCommand):
         for device in staff_devices:
             self.stdout.write(f"  {device.user.username:<10} key {twostep.secret_grouped(device)}")
             self.stdout.write(f"  {'':<10} {twostep.otpauth_uri(device)}")
+        for seeder in conf.get("ACCOUNTS_DEMO_SEEDERS"):
+            import_string(seeder)(stdout=self.stdout)
 
 
 def _demo_authenticator(user: User) -> TOTPDevice:

@@ -1,0 +1,1 @@
+from tests.demo_crm.fixtures import demo_portal  # noqa: F401
