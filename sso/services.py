@@ -13,18 +13,20 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.models import (
     get_access_token_model,
+    get_grant_model,
     get_id_token_model,
     get_refresh_token_model,
     revoke_access_token,
 )
 
-from audit.services import audit_record
+from audit.services import audit_build, audit_record
 from messaging.services import messaging_post
+from portal.db import insert_statement, run_together, update_by_pk_statement
 from sso import backchannel, conf
 from sso.claims import subject_of
 from sso.hashers import ClientSecretHasher
@@ -33,6 +35,7 @@ from sso.models import AppSignIn, Client, CodeUse
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
 IDToken = get_id_token_model()
+Grant = get_grant_model()
 
 
 def _printable(text: str, limit: int = 80) -> str:
@@ -79,7 +82,7 @@ def revocation_record(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one row, inside the code exchange's transaction
 def code_use_record(
     *, code_digest: str, client: Client, user, access_token_digest: str, token_family
 ) -> CodeUse:
@@ -91,6 +94,72 @@ def code_use_record(
         token_family=token_family,
         used_at=timezone.now(),
     )
+
+
+@transaction.atomic(savepoint=False)  # the end of the code exchange's transaction
+def code_exchange_record(
+    *,
+    request: HttpRequest | None,
+    client: Client,
+    user,
+    code: str,
+    code_digest: str,
+    signin_id: int | None,
+    access_token_digest: str,
+    token_family: uuid.UUID | None,
+    scope: str,
+) -> bool:
+    """The code exchange's last writes, after its tokens: the app sign-in signed in (when the
+    code began one), the audit row of the token issued, the code deleted (its single use) and
+    that use recorded. On PostgreSQL in one message (``portal.db.run_together``): the deletion
+    and the record are one statement that inserts only when it deleted the code. Returns False
+    when there was no code left to delete (another exchange used it): the caller rolls back."""
+    now = timezone.now()
+    event = audit_build(
+        event="sso.token_issued",
+        request=request,
+        user=user,
+        subject=client.name or client.client_id,
+        data={"client": client.client_id, "grant": "authorization_code", "scope": scope},
+    )
+    use = CodeUse(
+        code_digest=code_digest,
+        client=client,
+        user=user,
+        access_token_digest=access_token_digest,
+        token_family=token_family,
+        used_at=now,
+    )
+    if connection.vendor != "postgresql":
+        if signin_id is not None:
+            app_signin_complete(signin_id=signin_id, token_family=token_family)
+        event.save(force_insert=True)
+        deleted, _ = Grant.objects.filter(code=code, application=client).delete()
+        if deleted:
+            use.save(force_insert=True)
+        return bool(deleted)
+    statements = []
+    if signin_id is not None:
+        sql, params = update_by_pk_statement(
+            AppSignIn, signin_id, signed_in_at=now, last_used_at=now, token_family=token_family
+        )
+        statements.append((sql + ' AND "ended_at" IS NULL', params))
+    statements.append(insert_statement(event))
+    insert, insert_params = insert_statement(use)
+    columns, values = insert.split(" VALUES ", 1)
+    qn = connection.ops.quote_name
+    grant = Grant._meta
+    delete = (
+        f"DELETE FROM {qn(grant.db_table)} WHERE {qn(grant.get_field('code').column)} = %s"  # noqa: S608
+        f" AND {qn(grant.get_field('application').column)} = %s RETURNING 1"
+    )
+    statements.append(
+        (
+            f"WITH used AS ({delete}) {columns} SELECT {values[1:-1]} FROM used RETURNING 1",  # noqa: S608
+            [code, client.pk, *insert_params],
+        )
+    )
+    return bool(run_together(statements))
 
 
 @transaction.atomic
@@ -174,7 +243,7 @@ def app_signin_begin(
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # one statement, inside the code exchange's transaction
 def app_signin_complete(*, signin_id: int, token_family: uuid.UUID | None) -> None:
     """The client exchanged the code: the person is signed in to it, holding ``token_family``."""
     now = timezone.now()

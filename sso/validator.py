@@ -21,8 +21,14 @@ from __future__ import annotations
 import hashlib
 import json
 
+from django.db import router, transaction
 from django.http import HttpRequest
-from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -32,6 +38,7 @@ from sso.models import AppSignIn, Client
 
 AccessToken = get_access_token_model()
 Grant = get_grant_model()
+IDToken = get_id_token_model()
 RefreshToken = get_refresh_token_model()
 
 
@@ -47,6 +54,10 @@ def http_of(request) -> HttpRequest:
     return http
 
 
+class _CodeLost(Exception):
+    """The code was deleted by another exchange between this one's read and its delete."""
+
+
 def _usable(user) -> bool:
     return user is not None and user.is_active
 
@@ -55,19 +66,28 @@ class PortalValidator(OAuth2Validator):
     # --- One read of the code's grant per request ---------------------------------------------
     # DOT reads the grant row again in each hook of the code exchange (the code, the redirect
     # URI, the PKCE challenge and method, the scopes, the nonce): five reads of one row. The row
-    # read first is kept on the oauthlib request (the validator itself is shared by every
-    # request and thread); its deletion (the single use, ``invalidate_authorization_code``)
-    # still asks the database.
+    # read first (with its client, its person and the person's subject) is kept on the oauthlib
+    # request (the validator itself is shared by every request and thread) and answers every
+    # hook for the client it belongs to; its deletion (the single use) still asks the database,
+    # in the transaction that issues the tokens (``save_bearer_token``).
     @staticmethod
     def _grant(code, client, request):
         grants = vars(request).setdefault("_sso_grants", {}) if request is not None else {}
-        key = (code, getattr(client, "pk", None))
-        if key not in grants:
-            rows = Grant.objects.select_related("user").filter(code=code)
-            if client is not None:  # before the client is known (DOT's dispatcher): by code
-                rows = rows.filter(application=client)
-            grants[key] = rows.first()
-        return grants[key]
+        if code not in grants:
+            try:
+                grants[code] = Grant.objects.select_related(
+                    "application", "user", "user__sso_subject"
+                ).get(code=code)
+            except Grant.DoesNotExist:
+                grants[code] = None
+            if grants[code] is not None and request is not None and not request.client:
+                # DOT's client cache: used by client authentication only when its client_id is
+                # the one authenticating (the secret is checked all the same).
+                request.client = grants[code].application
+        grant = grants[code]
+        if grant is None or (client is not None and grant.application_id != client.pk):
+            return None  # before the client is known (DOT's dispatcher): by code only
+        return grant
 
     def _grant_of(self, code, request):
         return self._grant(code, getattr(request, "client", None), request)
@@ -161,37 +181,102 @@ class PortalValidator(OAuth2Validator):
         return True
 
     def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
-        issued = getattr(request, "sso_issued", None)
-        try:
+        """The code was deleted (its single use) and its use recorded in the transaction that
+        issued its tokens (``save_bearer_token``); DOT's deletion only for a caller that did
+        not go through it."""
+        if not getattr(request, "sso_code_used", False):
             super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
-        except errors.InvalidGrantError:
-            # Two exchanges of one code at once: this one lost. Revoke both.
+
+    # --- Tokens -----------------------------------------------------------------------------
+    # The code exchange is one transaction: the ID token, the access and refresh tokens, the app
+    # sign-in, the audit row, the code's deletion and the record of its use. The code is deleted
+    # after the tokens are written and before anything commits: of two exchanges of one code at
+    # once, the second waits on the first's row lock and then deletes nothing, so everything it
+    # wrote is rolled back and it revokes what the first issued (a replayed code).
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        code = request.code if request.grant_type == "authorization_code" else None
+        try:
+            with transaction.atomic(using=router.db_for_write(AccessToken)):
+                self._save_bearer_token(token, request, *args, **kwargs)
+                if code is not None:
+                    self._code_use(code, request)
+        except _CodeLost:
+            # Two exchanges of one code at once: this one lost (its writes are rolled back).
             services.code_replay_handle(
                 code_digest=digest(code), client=request.client, request=http_of(request)
             )
-            if issued:
-                services.tokens_revoke_issued(
-                    access_token_digest=issued[0], token_family=issued[1], reason="code_replayed"
-                )
-            raise
-        services.code_use_record(
-            code_digest=digest(code),
+            raise errors.InvalidGrantError(request=request) from None
+
+    def _code_use(self, code, request) -> None:
+        access_digest, family = request.sso_issued
+        if not services.code_exchange_record(
+            request=http_of(request),
             client=request.client,
             user=request.user,
-            access_token_digest=issued[0] if issued else "",
-            token_family=issued[1] if issued else None,
+            code=code,
+            code_digest=digest(code),
+            signin_id=getattr(request, "sso_signin", None),
+            access_token_digest=access_digest,
+            token_family=family,
+            scope=request.sso_scope,
+        ):
+            raise _CodeLost
+        request.sso_code_used = True
+
+    def _save_id_token(self, jti, request, expires, *args, **kwargs):
+        """The ID token's row, unsaved: it is written with the access token that refers to it,
+        in the token's transaction (``_create_access_token``), not in a commit of its own."""
+        return IDToken(
+            user=request.user,
+            scope=request.scope or " ".join(request.scopes),
+            expires=expires,
+            jti=jti,
+            application=request.client,
         )
 
-    # --- Tokens -----------------------------------------------------------------------------
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        """DOT's, with the ID token row this request made (``_save_id_token``) instead of
+        parsing the signed ID token again and reading its client and row back."""
+        id_token = getattr(request, "id_token", None) if token.get("id_token") else None
+        if id_token is not None and id_token.pk is None:
+            id_token.save(force_insert=True)
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=id_token,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),  # RFC 8707
+        )
+        self._set_token_value(access_token, token["access_token"])
+        access_token.save(force_insert=True)
+        return access_token
+
+    def _create_refresh_token(self, request, refresh_token_code, access_token, previous):
+        refresh_token = super()._create_refresh_token(
+            request, refresh_token_code, access_token, previous
+        )
+        request.sso_family = refresh_token.token_family
+        return refresh_token
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
         super()._save_bearer_token(token, request, *args, **kwargs)
+        id_token = getattr(request, "id_token", None)
+        if isinstance(id_token, IDToken) and id_token.pk is None:
+            id_token.save(force_insert=True)  # an access token reused (DOT's grace period)
         access_digest = digest(token["access_token"])
-        family = (
-            RefreshToken.objects.filter(access_token__token_checksum=access_digest)
-            .values_list("token_family", flat=True)
-            .first()
-        )
+        family = getattr(request, "sso_family", None)
+        if family is None:
+            family = (
+                RefreshToken.objects.filter(access_token__token_checksum=access_digest)
+                .values_list("token_family", flat=True)
+                .first()
+            )
         request.sso_issued = (access_digest, family)
+        if request.grant_type == "authorization_code":
+            request.sso_scope = token.get("scope", "")
+            return  # its sign-in and audit row are written with the code's use (_code_use)
         signin = getattr(request, "sso_signin", None)
         if signin is not None:
             services.app_signin_complete(signin_id=signin, token_family=family)
