@@ -9,7 +9,8 @@ values) and ``run_together`` sends them as one message, which PostgreSQL runs in
 current transaction (or as one implicit transaction of its own), stopping at the first error.
 Other databases run them one by one.
 
-Only ``signin.services.signin_succeeded`` (and the statements it gathers) uses this; every other
+Only ``signin.services.signin_succeeded`` (and the statements it gathers) and the end of the
+single sign-on's code exchange (``sso.services.code_exchange_record``) use this; every other
 write goes through the ORM. ``tests/portal/test_db_statements.py`` compares what these statements
 write with what the ORM writes, on SQLite and PostgreSQL, and names what to re-check when
 Django's major version changes.
