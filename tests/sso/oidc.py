@@ -1,5 +1,5 @@
 """Helpers of the single sign-on tests: a registered client, PKCE pairs, one authorization
-round through the Django test client."""
+round through the Django test client, and a browser's round over HTTP against the live server."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ import base64
 import hashlib
 import secrets
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from http import HTTPStatus
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+
+import requests
 
 from sso.models import Client, Profile
+from tests.factories import DEFAULT_PASSWORD
 
 REDIRECT = "https://crm.example.cn/oauth/callback"
 LOGOUT_REDIRECT = "https://crm.example.cn/signed-out"
@@ -96,3 +100,41 @@ def exchange(client, rp: Registered, code: str, verifier: str | None, *, post_se
     else:
         headers["HTTP_AUTHORIZATION"] = basic(rp)
     return client.post("/o/token/", data, **headers)
+
+
+def browser_signs_in(
+    portal: str,
+    authorize_url: str,
+    *,
+    browser: requests.Session | None = None,
+    username: str = "zhang.wei",
+    client_name: str = "销售易 CRM",
+) -> str:
+    """An employee's browser over HTTP: authorize -> the portal's sign-in page ("Sign in to
+    <client>") -> authorize again -> the client's redirect URI with its code (not followed: the
+    client reads it). Returns that callback URL."""
+    browser = browser or requests.Session()
+    response = browser.get(authorize_url, allow_redirects=False, timeout=10)
+    assert response.status_code == HTTPStatus.FOUND
+    login_url = urljoin(portal, response.headers["Location"])
+    assert urlsplit(login_url).path == "/accounts/login/"
+    page = browser.get(login_url, timeout=10, headers={"Accept-Language": "en"})
+    assert f"Sign in to {client_name}" in page.text
+    next_url = parse_qs(urlsplit(login_url).query)["next"][0]
+    response = browser.post(
+        urljoin(portal, "/accounts/login/"),
+        data={
+            "username": username,
+            "password": DEFAULT_PASSWORD,
+            "next": next_url,
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        headers={"Referer": login_url},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.text[:300]
+    assert response.headers["Location"] == next_url
+    response = browser.get(urljoin(portal, next_url), allow_redirects=False, timeout=10)
+    assert response.status_code == HTTPStatus.FOUND, response.text[:300]
+    return response.headers["Location"]

@@ -11,31 +11,18 @@ import os
 import subprocess
 from http import HTTPStatus
 from pathlib import Path
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
 
 from sso.models import Subject
-from tests.factories import DEFAULT_PASSWORD, UserFactory
-from tests.sso.oidc import LOGOUT_REDIRECT, REDIRECT, register
+from tests.factories import UserFactory
+from tests.sso.oidc import LOGOUT_REDIRECT, REDIRECT, browser_signs_in, register
 
 RP = Path(__file__).resolve().parent / "rp"
 
 pytestmark = [pytest.mark.node, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def portal(live_server, settings):
-    """The live server as the issuer; cookies without Secure (it speaks http)."""
-    settings.OAUTH2_PROVIDER = {
-        **settings.OAUTH2_PROVIDER,
-        "OIDC_ISS_ENDPOINT": live_server.url,
-    }
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
-    return live_server.url
 
 
 class RelyingParty:
@@ -69,37 +56,6 @@ class RelyingParty:
         self.proc.wait(timeout=10)
 
 
-def _sign_in_and_authorize(portal: str, browser: requests.Session, authorize_url: str) -> str:
-    """The browser's part: authorize -> the portal's sign-in page -> authorize -> the client's
-    redirect URI (not followed: the relying party reads it)."""
-    response = browser.get(authorize_url, allow_redirects=False, timeout=10)
-    assert response.status_code == HTTPStatus.FOUND
-    login_url = urljoin(portal, response.headers["Location"])
-    assert urlsplit(login_url).path == "/accounts/login/"
-    page = browser.get(login_url, timeout=10, headers={"Accept-Language": "en"})
-    assert "Sign in to 销售易 CRM" in page.text
-    next_url = parse_qs(urlsplit(login_url).query)["next"][0]
-    response = browser.post(
-        urljoin(portal, "/accounts/login/"),
-        data={
-            "username": "zhang.wei",
-            "password": DEFAULT_PASSWORD,
-            "next": next_url,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        headers={"Referer": login_url},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == HTTPStatus.FOUND, response.text[:300]
-    assert response.headers["Location"] == next_url
-    response = browser.get(urljoin(portal, next_url), allow_redirects=False, timeout=10)
-    assert response.status_code == HTTPStatus.FOUND, response.text[:300]
-    callback = response.headers["Location"]
-    assert callback.startswith(REDIRECT + "?")
-    return callback
-
-
 @pytest.mark.parametrize("auth_method", ["client_secret_basic", "client_secret_post"])
 def test_openid_client_signs_in_through_the_portal_end_to_end(portal, auth_method):
     user = UserFactory(username="zhang.wei", first_name="伟", last_name="张")
@@ -117,7 +73,9 @@ def test_openid_client_signs_in_through_the_portal_end_to_end(portal, auth_metho
     try:
         authorize = relying_party.read()
         browser = requests.Session()
-        relying_party.send({"callback": _sign_in_and_authorize(portal, browser, authorize["url"])})
+        callback = browser_signs_in(portal, authorize["url"], browser=browser)
+        assert callback.startswith(REDIRECT + "?")
+        relying_party.send({"callback": callback})
         done = relying_party.read()
     finally:
         relying_party.close()

@@ -8,52 +8,16 @@ exact values to paste into that form."""
 from __future__ import annotations
 
 from http import HTTPStatus
-from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 
 from sso.models import Profile
-from tests.factories import DEFAULT_PASSWORD, UserFactory, otp_force_login
-from tests.sso.oidc import REDIRECT, register
+from tests.factories import UserFactory, otp_force_login
+from tests.sso.oidc import REDIRECT, browser_signs_in, register
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def portal(live_server, settings):
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "OIDC_ISS_ENDPOINT": live_server.url}
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    settings.CSRF_TRUSTED_ORIGINS = [live_server.url]
-    return live_server.url
-
-
-def _browser_signs_in(portal: str, authorize_url: str) -> str:
-    """The employee's browser: authorize -> sign-in page -> authorize -> the CRM's callback."""
-    browser = requests.Session()
-    response = browser.get(authorize_url, allow_redirects=False, timeout=10)
-    assert response.status_code == HTTPStatus.FOUND
-    login_url = urljoin(portal, response.headers["Location"])
-    page = browser.get(login_url, timeout=10, headers={"Accept-Language": "en"})
-    assert "Sign in to 销售易 CRM" in page.text
-    next_url = parse_qs(urlsplit(login_url).query)["next"][0]
-    response = browser.post(
-        urljoin(portal, "/accounts/login/"),
-        data={
-            "username": "zhang.wei",
-            "password": DEFAULT_PASSWORD,
-            "next": next_url,
-            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
-        },
-        headers={"Referer": login_url},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.headers["Location"] == next_url
-    response = browser.get(urljoin(portal, next_url), allow_redirects=False, timeout=10)
-    assert response.status_code == HTTPStatus.FOUND
-    return response.headers["Location"]
 
 
 def test_the_connectors_three_requests_exactly_as_its_form_sends_them(portal):
@@ -73,7 +37,7 @@ def test_the_connectors_three_requests_exactly_as_its_form_sends_them(portal):
             }
         )
     )
-    callback = _browser_signs_in(portal, authorize)
+    callback = browser_signs_in(portal, authorize)
     assert callback.startswith(REDIRECT + "?")
     query = parse_qs(urlsplit(callback).query)
     assert query["state"] == ["xsy-state-1"]
@@ -128,7 +92,7 @@ def test_the_connector_without_a_secret_or_with_a_wrong_one_gets_no_token(portal
             }
         )
     )
-    code = parse_qs(urlsplit(_browser_signs_in(portal, authorize)).query)["code"][0]
+    code = parse_qs(urlsplit(browser_signs_in(portal, authorize)).query)["code"][0]
     body = {
         "grant_type": "authorization_code",
         "code": code,
