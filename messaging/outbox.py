@@ -244,9 +244,23 @@ def outbox_retry(*, message: OutboxMessage, actor: Any, request=None) -> OutboxM
 
 # --- The sweep (beat, every 30 s) ---------------------------------------------------------------
 def _expire_due(now: datetime) -> int:
-    return OutboxMessage.objects.filter(status=Status.QUEUED, expires_at__lte=now).update(
-        status=Status.EXPIRED, updated_at=now
+    """Queued rows past their expiry become ``expired``, each with ``message_undelivered``
+    (as a late task's expiry sends it), so whoever waits on a message hears it will not come."""
+    due = (
+        OutboxMessage.objects.filter(status=Status.QUEUED, expires_at__lte=now)
+        .select_related("user")
+        .order_by("expires_at")[: conf.get("MESSAGING_SWEEP_BATCH")]
     )
+    expired = 0
+    for message in due:
+        with transaction.atomic():
+            rows = OutboxMessage.objects.filter(pk=message.pk, status=Status.QUEUED)
+            if rows.update(status=Status.EXPIRED, updated_at=now):
+                expired += 1
+                message_undelivered.send(
+                    sender=OutboxMessage, message=message, outcome="expired", error="expired"
+                )
+    return expired
 
 
 def _wipe_due(now: datetime) -> int:

@@ -19,7 +19,7 @@ from oauth2_provider.models import get_refresh_token_model
 from accounts.services import user_password_set
 from audit.models import AuditEvent
 from messaging.models import OutboxMessage
-from messaging.services import outbox_deliver
+from messaging.services import outbox_deliver, outbox_sweep
 from signin.models import UserSession
 from signin.signals import account_unlocked
 from sso.backchannel import EVENT, logout_claims
@@ -292,3 +292,17 @@ def test_the_logout_token_expires_quickly_and_the_row_in_an_hour(user, rp, app, 
     message = OutboxMessage.objects.get(kind="sso_backchannel_logout")
     assert before + timedelta(minutes=59) < message.expires_at
     assert message.expires_at <= timezone.now() + timedelta(hours=1)
+
+
+def test_a_logout_that_expires_in_the_outbox_sweep_is_a_failed_logout_audited(user, rp, app):
+    browser = signed_in_browser(user)
+    tokens_for(browser, rp)
+    browser.post("/accounts/logout/")  # its delivery never queued: the broker was down
+    message = OutboxMessage.objects.get(kind="sso_backchannel_logout")
+    OutboxMessage.objects.filter(pk=message.pk).update(expires_at=timezone.now())
+    assert outbox_sweep()["expired"] == 1
+    assert OutboxMessage.objects.get(pk=message.pk).status == "expired"
+    failed = AuditEvent.objects.get(event="sso.logout_failed")
+    assert failed.data["client"] == rp.client_id and failed.data["error"] == "expired"
+    assert outbox_sweep()["expired"] == 0  # once
+    assert AuditEvent.objects.filter(event="sso.logout_failed").count() == 1
