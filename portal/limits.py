@@ -145,6 +145,17 @@ def _now() -> float:
     return timezone.now().timestamp()
 
 
+def _run(backend, source: str, all_names: Sequence[str], args: Sequence[object] = ()):
+    """Redis: the Lua ``source`` on ``all_names`` (made into the cache's keys), one round trip."""
+    keys = [backend.make_and_validate_key(name) for name in all_names]
+    return backend.script(source)(keys=keys, args=args, client=backend.client())
+
+
+def _mget(backend, all_names: Sequence[str]) -> list[object]:
+    """Redis: the stored values of ``all_names`` (None for a missing one), one round trip."""
+    return backend.client().mget([backend.make_and_validate_key(name) for name in all_names])
+
+
 # --- fixed windows ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Fixed:
@@ -218,9 +229,7 @@ class Fixed:
         with _guarded(self.scope, on_down):
             backend = redis_backend()
             if backend is not None:
-                backend.script(DECR_EXISTING)(
-                    keys=[backend.make_and_validate_key(write)], client=backend.client()
-                )
+                _run(backend, DECR_EXISTING, [write])
             else:
                 _cache_add(write, -1, ttl=self.ttl)
 
@@ -323,8 +332,7 @@ def _take_redis(backend, plan, block_names, *, now, refund, stop) -> Taken:
     for counter, write, read in plan:
         keys += [write, *read]
         args += [counter.limit, counter.ttl, len(read)]
-    keys = [backend.make_and_validate_key(name) for name in keys]
-    found = backend.script(FIXED_SCRIPT)(keys=keys, args=args, client=backend.client())
+    found = _run(backend, FIXED_SCRIPT, keys, args)
     block = found[0].decode() if found[0] is not None else None
     if found[1] == -1:
         return Taken((), None, block)
@@ -384,8 +392,7 @@ def _read_sum(groups: Sequence[Sequence[str]]) -> list[int]:
     flat = [name for group in groups for name in group]
     backend = redis_backend()
     if backend is not None:
-        keys = [backend.make_and_validate_key(name) for name in flat]
-        found = dict(zip(flat, backend.client().mget(keys), strict=True))
+        found = dict(zip(flat, _mget(backend, flat), strict=True))
     else:
         found = cache.get_many(flat)
     return [sum(int(found.get(name) or 0) for name in group) for group in groups]
@@ -494,8 +501,7 @@ class Block:
             all_names = names(self.scope, subject)
             backend = redis_backend()
             if backend is not None:
-                keys = [backend.make_and_validate_key(name) for name in all_names]
-                values = backend.client().mget(keys)
+                values = _mget(backend, all_names)
             else:
                 values = list(cache.get_many(all_names).values())
         return None if down[0] else _active_block(values, _now())
@@ -513,10 +519,8 @@ class Block:
         with store(self.scope):
             backend = redis_backend()
             if backend is not None:
-                keys = [backend.make_and_validate_key(name) for name in [*all_names, *counts]]
-                script = backend.script(CLAIM_SCRIPT)
                 args = [int(now), stored, len(all_names), seconds]
-                return bool(script(keys=keys, args=args, client=backend.client()))
+                return bool(_run(backend, CLAIM_SCRIPT, [*all_names, *counts], args))
             if not cache.add(all_names[0], stored, timeout=seconds):
                 if _active_block(cache.get_many(all_names).values(), now):
                     return False
@@ -608,7 +612,6 @@ class Rolling:
         with store(self.scope):
             backend = redis_backend()
             if backend is not None:
-                keys = [backend.make_and_validate_key(name) for name in all_names]
                 args = [
                     now.timestamp(),
                     cutoff,
@@ -616,8 +619,7 @@ class Rolling:
                     secrets.token_hex(8),
                     MAX_EVENTS,
                 ]
-                script = backend.script(ROLLING_HIT_SCRIPT)
-                return int(script(keys=keys, args=args, client=backend.client()))
+                return int(_run(backend, ROLLING_HIT_SCRIPT, all_names, args))
             found = cache.get_many(all_names)
             times = _times(found.get(all_names[0]), cutoff)
             times.append(now.timestamp())
@@ -631,9 +633,7 @@ class Rolling:
         with store(self.scope):
             backend = redis_backend()
             if backend is not None:
-                keys = [backend.make_and_validate_key(name) for name in all_names]
-                script = backend.script(ROLLING_STATE_SCRIPT)
-                found = script(keys=keys, args=[cutoff, limit], client=backend.client())
+                found = _run(backend, ROLLING_STATE_SCRIPT, all_names, [cutoff, limit])
                 count = int(found[0])
                 frees_at = float(found[1]) if len(found) > 1 else None
             else:
@@ -691,9 +691,7 @@ class Streak:
         with store(self.scope):
             backend = redis_backend()
             if backend is not None:
-                keys = [backend.make_and_validate_key(name) for name in all_names]
-                script = backend.script(STREAK_SCRIPT)
-                return int(script(keys=keys, args=[now, self.ttl], client=backend.client()))
+                return int(_run(backend, STREAK_SCRIPT, all_names, [now, self.ttl]))
             count = 0
             for value in cache.get_many(all_names).values():
                 if isinstance(value, tuple) and now - value[1] < self.ttl:
