@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -13,12 +11,8 @@ from django.views.decorators.http import require_safe
 
 from notices import conf
 from notices.models import Notice
-from notices.presenters import retry_after_seconds
 from notices.selectors import block_from_window, notices_window
-
-
-def _iso(when: datetime | None) -> str | None:
-    return timezone.localtime(when).isoformat(timespec="seconds") if when else None
+from portal.times import iso_local, retry_after_seconds
 
 
 def _notice_json(notice: Notice) -> dict:
@@ -27,8 +21,8 @@ def _notice_json(notice: Notice) -> dict:
         "severity": notice.severity,
         "title": {"zh-hans": notice.title_in("zh-hans"), "en": notice.title_in("en")},
         "message": {"zh-hans": notice.message_in("zh-hans"), "en": notice.message_in("en")},
-        "starts_at": _iso(notice.starts_at),
-        "ends_at": _iso(notice.ends_at),
+        "starts_at": iso_local(notice.starts_at),
+        "ends_at": iso_local(notice.ends_at),
         "blocks_signin": notice.blocks_signin,
         # A warning, an outage or a sign-in block (not a mere announcement).
         "disruptive": notice.disruptive,
@@ -41,12 +35,12 @@ def status(request: HttpRequest) -> JsonResponse:
     window = notices_window(now=now)
     block = block_from_window(window=window, now=now)
     body = {
-        "server_time": _iso(now),
+        "server_time": iso_local(now),
         "server_time_ms": int(now.timestamp() * 1000),
         "time_zone": settings.TIME_ZONE,
         "signin": {
             "open": block is None,
-            "reopens_at": _iso(block.reopens_at) if block else None,
+            "reopens_at": iso_local(block.reopens_at) if block else None,
             "retry_after": retry_after_seconds(block.reopens_at, now=now) if block else None,
         },
         "active": [_notice_json(n) for n in window if n.is_active_at(now)],

@@ -18,8 +18,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
-from notices.presenters import back_at_text, retry_after_seconds
+from notices.presenters import back_at_text
 from notices.selectors import signin_block
+from portal.times import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,10 +49,6 @@ def when_text(notice: Notice, *, now: datetime) -> str:
         "end": clock_time(notice.ends_at, now=notice.starts_at),
         "duration": duration_until(notice.starts_at, now=now),
     }
-
-
-def retry_after_seconds(until: datetime, *, now: datetime) -> int:
-    return max(1, math.ceil((until - now).total_seconds()))
 
 
 @dataclass(frozen=True)

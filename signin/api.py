@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import math
-from datetime import datetime
 from http import HTTPStatus
 
 from django.db import transaction
@@ -18,20 +16,13 @@ from django.views.decorators.http import require_GET
 from audit.services import audit_record
 from portal import limits
 from portal.net import client_ip
+from portal.times import iso_local, retry_after_seconds
 from signin import conf
 from signin.selectors import lock_status as signin_lock_status
 
 SECRET_HEADER = "X-Portal-Secret"  # noqa: S105 (a header name)
 USERNAME_MAX_LENGTH = 150
 BAD_SECRET_WINDOW = 600
-
-
-def _iso(when: datetime | None) -> str | None:
-    return timezone.localtime(when).isoformat(timespec="seconds") if when else None
-
-
-def _retry_after_seconds(until: datetime, *, now: datetime) -> int:
-    return max(1, math.ceil((until - now).total_seconds()))
 
 
 def _error(status: HTTPStatus, code: str, detail: str, **headers: str) -> JsonResponse:
@@ -108,8 +99,8 @@ def lock_status(request: HttpRequest) -> JsonResponse:
         {
             "username": username,
             "locked": bool(state.locked),
-            "locked_until": _iso(locked_until),
-            "retry_after": _retry_after_seconds(locked_until, now=now) if locked_until else None,
+            "locked_until": iso_local(locked_until),
+            "retry_after": retry_after_seconds(locked_until, now=now) if locked_until else None,
             "reference": state.reference if state.locked else None,
         },
         json_dumps_params={"ensure_ascii": False},

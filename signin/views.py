@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.passwords import password_rules
 from accounts.services import user_password_set
 from portal.net import client_ip
+from portal.times import retry_after_seconds
 from signin import conf, flow, nexts
 from signin.attempt import Refusal, attempt_of
 from signin.door_guard import door_guard
@@ -239,7 +240,7 @@ def locked_view(request: HttpRequest) -> HttpResponse:
 
 def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
     now = timezone.now()
-    seconds = max(1, math.ceil((lock.locked_until - now).total_seconds()))
+    seconds = retry_after_seconds(lock.locked_until, now=now)
     unlock_query = {"ref": lock.reference}
     if username and lock.scope != Scope.IP:
         unlock_query = {"username": username, "ref": lock.reference}
