@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from django.conf import settings
 from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from oauth2_provider.models import get_refresh_token_model
 
@@ -91,37 +90,6 @@ def connector_values(client: Client) -> list[tuple[str, str]]:
         (_("Redirect URI (the app's callback)"), " ".join(client.redirect_uris.split())),
         (_("Claim to match users on"), "email" if conf.get("SSO_SUBJECT") == "uuid" else "sub"),
         (_("Discovery (for apps that read it)"), issuer + "/.well-known/openid-configuration"),
-    ]
-
-
-@dataclass(frozen=True)
-class AppGrant:
-    """A client the user is signed in to: it holds a refresh token that still works."""
-
-    client: Client
-    since: datetime
-    last_used: datetime
-
-
-def user_app_grants(*, user) -> list[AppGrant]:
-    """The apps ``user`` is signed in to through the portal, most recently used first (for
-    /account/, the ticket page and the account timeline)."""
-    rows = (
-        RefreshToken.objects.filter(user=user, revoked__isnull=True)
-        .values("application_id")
-        .annotate(last_used=Max("updated"), since=Max("created"))
-        .order_by("-last_used")
-    )
-    clients = Client.objects.in_bulk([row["application_id"] for row in rows])
-    now = timezone.now()
-    return [
-        AppGrant(
-            client=clients[row["application_id"]],
-            since=row["since"] or now,
-            last_used=row["last_used"] or now,
-        )
-        for row in rows
-        if row["application_id"] in clients
     ]
 
 
