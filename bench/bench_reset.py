@@ -23,7 +23,6 @@ from __future__ import annotations
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +36,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
+
+from bench._common import test_db_create  # noqa: E402
 
 N = int(os.environ.get("BENCH_RESET_N", "150"))
 START = "/accounts/password/reset/"
@@ -75,13 +76,7 @@ def main() -> int:
 
     current_app.conf.task_always_eager = False
     current_app.conf.broker_url = "memory://"
-    sqlite_file = None
-    if connection.vendor == "sqlite":
-        sqlite_file = tempfile.mkstemp(prefix="bench-reset-", suffix=".sqlite3")[1]
-        connection.settings_dict["TEST"]["NAME"] = sqlite_file
-    else:
-        connection.settings_dict["TEST"]["NAME"] = f"test_bench_reset_{os.getpid()}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    test_db_destroy = test_db_create("reset")
     caps = override_settings(**NO_CAPS)
     caps.enable()
     print(f"database: {connection.vendor}; {os.cpu_count()} cores; n={N} per case")
@@ -148,9 +143,7 @@ def main() -> int:
         live_worker(connection.settings_dict["NAME"])
     finally:
         caps.disable()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if sqlite_file:
-            Path(sqlite_file).unlink(missing_ok=True)
+        test_db_destroy()
     return 0
 
 

@@ -34,7 +34,6 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -52,6 +51,8 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
+
+from bench._common import test_db_create  # noqa: E402
 
 PRODUCTION_HASHERS = [
     "accounts.hashers.PortalArgon2PasswordHasher",
@@ -406,13 +407,7 @@ def main() -> int:
     from tests.conftest import clear_cache
     from tests.factories import UserFactory
 
-    sqlite_file = None
-    if connection.vendor == "sqlite":
-        sqlite_file = tempfile.mkstemp(prefix="bench-signin-", suffix=".sqlite3")[1]
-        connection.settings_dict["TEST"]["NAME"] = sqlite_file
-    else:
-        connection.settings_dict["TEST"]["NAME"] = f"test_bench_signin_{os.getpid()}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    test_db_destroy = test_db_create("signin")
     hashers = override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS)
     hashers.enable()
     from django.conf import settings
@@ -518,9 +513,7 @@ def main() -> int:
     finally:
         hashers.disable()
         clear_cache()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if sqlite_file:
-            Path(sqlite_file).unlink(missing_ok=True)
+        test_db_destroy()
     return 0
 
 

@@ -25,7 +25,6 @@ import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -41,6 +40,8 @@ logging.disable(logging.WARNING)
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
+
+from bench._common import test_db_create  # noqa: E402
 
 PRODUCTION_HASHERS = [
     "accounts.hashers.PortalArgon2PasswordHasher",
@@ -149,13 +150,7 @@ def main() -> int:
     from tests.conftest import clear_cache
     from tests.factories import UserFactory
 
-    sqlite_file = None
-    if connection.vendor == "sqlite":
-        sqlite_file = tempfile.mkstemp(prefix="bench-sso-", suffix=".sqlite3")[1]
-        connection.settings_dict["TEST"]["NAME"] = sqlite_file
-    else:
-        connection.settings_dict["TEST"]["NAME"] = f"test_bench_sso_{os.getpid()}"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    test_db_destroy = test_db_create("sso")
     hashers = override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS)
     hashers.enable()
     from django.conf import settings
@@ -219,9 +214,7 @@ def main() -> int:
     finally:
         hashers.disable()
         clear_cache()
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if sqlite_file:
-            Path(sqlite_file).unlink(missing_ok=True)
+        test_db_destroy()
     return 0
 
 
