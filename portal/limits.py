@@ -235,10 +235,7 @@ class Fixed:
 
     def clear(self, subject: object) -> None:
         with store(self.scope):
-            _delete(self._clear_names(subject))
-
-    def _clear_names(self, subject: object) -> list[str]:
-        return self._all_names(subject, _now())
+            _delete(self._all_names(subject, _now()))
 
 
 @dataclass(frozen=True)
@@ -472,6 +469,11 @@ def _active_block(values: Iterable[object], now: float) -> str | None:
     return None
 
 
+def _stored(value: str, until: datetime, now: float) -> tuple[str, int]:
+    """A block as stored ("until|value"), and the seconds the store keeps it."""
+    return f"{int(until.timestamp())}|{value}", max(1, int(until.timestamp() - now)) + 60
+
+
 # KEYS[1] the block's name, KEYS[2..ARGV[3]+1] its earlier names, then the counts to clear.
 # ARGV: now, the stored "until|value", how many block names, seconds it is kept.
 CLAIM_SCRIPT = """
@@ -512,10 +514,9 @@ class Block:
         """Start the block unless one is on (one concurrent caller wins); ``clears``' counts of the
         subject start afresh."""
         now = _now()
-        stored = f"{int(until.timestamp())}|{value}"
-        seconds = max(1, int(until.timestamp() - now)) + 60
+        stored, seconds = _stored(value, until, now)
         all_names = names(self.scope, subject)
-        counts = clears._clear_names(subject) if clears else []
+        counts = clears._all_names(subject, now) if clears else []
         with store(self.scope):
             backend = redis_backend()
             if backend is not None:
@@ -534,8 +535,7 @@ class Block:
 
     def set(self, subject: object, value: str, *, until: datetime) -> None:
         """Change the value or the end of the subject's block."""
-        seconds = max(1, int(until.timestamp() - _now())) + 60
-        stored = f"{int(until.timestamp())}|{value}"
+        stored, seconds = _stored(value, until, _now())
         name = names(self.scope, subject)[0]
         with store(self.scope):
             backend = redis_backend()
@@ -547,10 +547,9 @@ class Block:
 
     def lift(self, subject: object, *, clears: Fixed | None = None) -> None:
         """End the block (under every key), and ``clears``' counts of the subject."""
+        counts = clears._all_names(subject, _now()) if clears else []
         with store(self.scope):
-            _delete(
-                [*names(self.scope, subject), *(clears._clear_names(subject) if clears else [])]
-            )
+            _delete([*names(self.scope, subject), *counts])
 
 
 # --- rolling windows ----------------------------------------------------------------------------
