@@ -14,4 +14,4 @@ def heading_for_next(next_url: str) -> str | None:
     client = client_for_next(next_url)
     if client is None:
         return None
-    return _("Sign in to %(client)s") % {"client": client.name or client.client_id}
+    return _("Sign in to %(client)s") % {"client": str(client)}

@@ -50,7 +50,7 @@ def issuance_record(
         event="sso.token_issued",
         request=request,
         user=user,
-        subject=client.name or client.client_id,
+        subject=str(client),
         data={"client": client.client_id, "grant": grant_type, "scope": scope},
     )
 
@@ -77,7 +77,7 @@ def revocation_record(
         event="sso.token_revoked",
         request=request,
         user=user,
-        subject=(client.name or client.client_id) if client else "",
+        subject=str(client) if client else "",
         data={"client": client.client_id if client else "", "reason": reason},
     )
 
@@ -119,7 +119,7 @@ def code_exchange_record(
         event="sso.token_issued",
         request=request,
         user=user,
-        subject=client.name or client.client_id,
+        subject=str(client),
         data={"client": client.client_id, "grant": "authorization_code", "scope": scope},
     )
     use = CodeUse(
@@ -338,7 +338,7 @@ def app_signout(
             request=request,
             actor=actor,
             user=user,
-            subject=(client.name or client.client_id) if client else user.get_username(),
+            subject=str(client) if client else user.get_username(),
             data={"client": client.client_id if client else "*", "signins_ended": ended},
         )
     return ended
@@ -361,7 +361,7 @@ def logout_delivery_record(*, message, sent: bool, error: str = "") -> None:
     audit_record(
         event="sso.logout_sent" if sent else "sso.logout_failed",
         user=message.user,
-        subject=(client.name or client.client_id) if client else "",
+        subject=str(client) if client else "",
         data=data,
     )
 

@@ -24,6 +24,6 @@ def app_signout(request: HttpRequest, client_pk: int) -> HttpResponse:
     services.app_signout(user=request.user, client=client, request=request)
     messages.success(
         request,
-        _("You are signed out of %(app)s.") % {"app": client.name or client.client_id},
+        _("You are signed out of %(app)s.") % {"app": str(client)},
     )
     return redirect("accounts:overview")

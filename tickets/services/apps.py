@@ -37,7 +37,7 @@ def ticket_app_signout(
         if client is None:
             raise TicketError(_("This app is not registered."))
     ended = app_signout(user=ticket.user, client=client, request=request, actor=agent)
-    data = {"app": (client.name or client.client_id) if client else "*", "signins_ended": ended}
+    data = {"app": str(client) if client else "*", "signins_ended": ended}
     c.record(ticket, EventKind.NOTE, actor=agent, body=_("Signed out of apps."), data=data)
     c.audit("app_signout", ticket, actor=agent, request=request, data=data)
     return ticket
