@@ -2,6 +2,15 @@ from __future__ import annotations
 
 import pytest
 
+from tests.sso.fake_rp import FakeLogoutEndpoint
+
+
+@pytest.fixture
+def app():
+    """A fake app's back-channel logout endpoint on a loopback port."""
+    with FakeLogoutEndpoint() as endpoint:
+        yield endpoint
+
 
 @pytest.fixture
 def portal(live_server, settings):

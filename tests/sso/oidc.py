@@ -11,6 +11,7 @@ from http import HTTPStatus
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
+from django.test import Client as Browser
 
 from sso.models import Client, Profile
 from tests.factories import DEFAULT_PASSWORD
@@ -138,3 +139,29 @@ def browser_signs_in(
     response = browser.get(urljoin(portal, next_url), allow_redirects=False, timeout=10)
     assert response.status_code == HTTPStatus.FOUND, response.text[:300]
     return response.headers["Location"]
+
+
+def signed_in_browser(user) -> Browser:
+    browser = Browser(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="Mozilla/5.0 Firefox/130.0")
+    response = browser.post(
+        "/accounts/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    assert response.status_code == HTTPStatus.FOUND, response.content[:400]
+    return browser
+
+
+def tokens_for(browser, rp) -> dict:
+    verifier, challenge = pkce()
+    code = code_from(browser.get(authorize_query(rp, challenge=challenge)))
+    response = exchange(browser, rp, code, verifier)
+    assert response.status_code == HTTPStatus.OK, response.content
+    return response.json()
+
+
+def refresh_works(browser, rp, refresh_token: str) -> bool:
+    response = browser.post(
+        "/o/token/",
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        HTTP_AUTHORIZATION=basic(rp),
+    )
+    return response.status_code == HTTPStatus.OK

@@ -13,9 +13,7 @@ from oauth2_provider.models import get_refresh_token_model
 
 from audit.models import AuditEvent
 from tests.factories import StaffFactory
-from tests.sso.fake_rp import FakeLogoutEndpoint
-from tests.sso.oidc import basic, register
-from tests.sso.test_backchannel import signed_in_browser, tokens_for
+from tests.sso.oidc import refresh_works, register, signed_in_browser, tokens_for
 from tests.tickets.conftest import admin_client_for, make_agent
 from tests.tickets.factories import TicketFactory
 from tickets.models import TicketEvent
@@ -26,26 +24,11 @@ QUEUE = "/admin/tickets/ticket/"
 
 
 @pytest.fixture
-def app():
-    with FakeLogoutEndpoint() as endpoint:
-        yield endpoint
-
-
-@pytest.fixture
 def crm(db, app):
     registered = register(name="销售易 CRM")
     registered.client.backchannel_logout_uri = app.url
     registered.client.save()
     return registered
-
-
-def refresh_works(browser, rp, refresh_token: str) -> bool:
-    response = browser.post(
-        "/o/token/",
-        {"grant_type": "refresh_token", "refresh_token": refresh_token},
-        HTTP_AUTHORIZATION=basic(rp),
-    )
-    return response.status_code == HTTPStatus.OK
 
 
 def _page_queries(browser) -> int:

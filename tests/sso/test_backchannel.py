@@ -11,7 +11,6 @@ from datetime import timedelta
 from http import HTTPStatus
 
 import pytest
-from django.test import Client as Browser
 from django.utils import timezone
 from jwcrypto import jwk, jwt
 from oauth2_provider.models import get_refresh_token_model
@@ -24,19 +23,22 @@ from signin.models import UserSession
 from signin.signals import account_unlocked
 from sso.backchannel import EVENT, logout_claims
 from sso.models import AppSignIn, Subject
-from tests.factories import DEFAULT_PASSWORD
 from tests.sso.fake_rp import FakeLogoutEndpoint
-from tests.sso.oidc import authorize_query, basic, code_from, exchange, pkce, register
+from tests.sso.oidc import (
+    authorize_query,
+    basic,
+    code_from,
+    exchange,
+    pkce,
+    refresh_works,
+    register,
+    signed_in_browser,
+    tokens_for,
+)
 
 pytestmark = pytest.mark.django_db
 RefreshToken = get_refresh_token_model()
 NEW_PASSWORD = "Another-long-passphrase-42"
-
-
-@pytest.fixture
-def app():
-    with FakeLogoutEndpoint() as endpoint:
-        yield endpoint
 
 
 @pytest.fixture
@@ -49,36 +51,10 @@ def rp(db, app):
     return registered
 
 
-def signed_in_browser(user) -> Browser:
-    browser = Browser(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT="Mozilla/5.0 Firefox/130.0")
-    response = browser.post(
-        "/accounts/login/", {"username": user.username, "password": DEFAULT_PASSWORD}
-    )
-    assert response.status_code == HTTPStatus.FOUND, response.content[:400]
-    return browser
-
-
-def tokens_for(browser, rp) -> dict:
-    verifier, challenge = pkce()
-    code = code_from(browser.get(authorize_query(rp, challenge=challenge)))
-    response = exchange(browser, rp, code, verifier)
-    assert response.status_code == HTTPStatus.OK, response.content
-    return response.json()
-
-
 def verified(browser, token: str) -> tuple[dict, dict]:
     keys = jwk.JWKSet.from_json(browser.get("/o/.well-known/jwks.json").content)
     checked = jwt.JWT(jwt=token, key=keys, algs=["RS256"])
     return json.loads(checked.header), json.loads(checked.claims)
-
-
-def refresh_works(browser, rp, refresh_token: str) -> bool:
-    response = browser.post(
-        "/o/token/",
-        {"grant_type": "refresh_token", "refresh_token": refresh_token},
-        HTTP_AUTHORIZATION=basic(rp),
-    )
-    return response.status_code == HTTPStatus.OK
 
 
 def test_discovery_says_back_channel_logout_with_sid_is_supported(client):
