@@ -20,23 +20,24 @@ from tests.sso.oidc import REDIRECT, browser_signs_in, register
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def connector_authorize_url(portal: str, crm, *, state: str) -> str:
+    """The connector's authorize GET: response_type=code, the four scopes, a state; no PKCE, no
+    nonce."""
+    query = {
+        "response_type": "code",
+        "client_id": crm.client_id,
+        "redirect_uri": REDIRECT,
+        "scope": "openid profile email phone",
+        "state": state,
+    }
+    return portal + "/o/authorize/?" + urlencode(query)
+
+
 def test_the_connectors_three_requests_exactly_as_its_form_sends_them(portal):
     user = UserFactory(username="zhang.wei", email="zhang.wei@example.cn", employee_id="E1001")
     crm = register(profile=Profile.XIAOSHOUYI)
     # 1. Authorize: GET, response_type=code, the four scopes, a state; no PKCE, no nonce.
-    authorize = (
-        portal
-        + "/o/authorize/?"
-        + urlencode(
-            {
-                "response_type": "code",
-                "client_id": crm.client_id,
-                "redirect_uri": REDIRECT,
-                "scope": "openid profile email phone",
-                "state": "xsy-state-1",
-            }
-        )
-    )
+    authorize = connector_authorize_url(portal, crm, state="xsy-state-1")
     callback = browser_signs_in(portal, authorize)
     assert callback.startswith(REDIRECT + "?")
     query = parse_qs(urlsplit(callback).query)
@@ -79,19 +80,7 @@ def test_the_connectors_three_requests_exactly_as_its_form_sends_them(portal):
 def test_the_connector_without_a_secret_or_with_a_wrong_one_gets_no_token(portal):
     UserFactory(username="zhang.wei")
     crm = register(profile=Profile.XIAOSHOUYI)
-    authorize = (
-        portal
-        + "/o/authorize/?"
-        + urlencode(
-            {
-                "response_type": "code",
-                "client_id": crm.client_id,
-                "redirect_uri": REDIRECT,
-                "scope": "openid profile email phone",
-                "state": "s",
-            }
-        )
-    )
+    authorize = connector_authorize_url(portal, crm, state="s")
     code = parse_qs(urlsplit(browser_signs_in(portal, authorize)).query)["code"][0]
     body = {
         "grant_type": "authorization_code",
