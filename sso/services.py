@@ -24,6 +24,7 @@ from oauth2_provider.models import (
     revoke_access_token,
 )
 
+from audit.models import AuditEvent
 from audit.services import audit_build, audit_record
 from messaging.services import messaging_post
 from portal.db import insert_statement, run_together, update_by_pk_statement
@@ -46,7 +47,16 @@ def issuance_record(
     *, request: HttpRequest | None, client: Client, user, grant_type: str, scope: str
 ) -> None:
     """A token was issued (called inside django-oauth-toolkit's transaction that saved it)."""
-    audit_record(
+    _issuance_event(
+        request=request, client=client, user=user, grant_type=grant_type, scope=scope
+    ).save(force_insert=True)
+
+
+def _issuance_event(
+    *, request: HttpRequest | None, client: Client, user, grant_type: str, scope: str
+) -> AuditEvent:
+    """The unsaved ``sso.token_issued`` row (``issuance_record``, ``code_exchange_record``)."""
+    return audit_build(
         event="sso.token_issued",
         request=request,
         user=user,
@@ -82,20 +92,6 @@ def revocation_record(
     )
 
 
-@transaction.atomic(savepoint=False)  # one row, inside the code exchange's transaction
-def code_use_record(
-    *, code_digest: str, client: Client, user, access_token_digest: str, token_family
-) -> CodeUse:
-    return CodeUse.objects.create(
-        code_digest=code_digest,
-        client=client,
-        user=user,
-        access_token_digest=access_token_digest,
-        token_family=token_family,
-        used_at=timezone.now(),
-    )
-
-
 @transaction.atomic(savepoint=False)  # the end of the code exchange's transaction
 def code_exchange_record(
     *,
@@ -115,12 +111,8 @@ def code_exchange_record(
     and the record are one statement that inserts only when it deleted the code. Returns False
     when there was no code left to delete (another exchange used it): the caller rolls back."""
     now = timezone.now()
-    event = audit_build(
-        event="sso.token_issued",
-        request=request,
-        user=user,
-        subject=str(client),
-        data={"client": client.client_id, "grant": "authorization_code", "scope": scope},
+    event = _issuance_event(
+        request=request, client=client, user=user, grant_type="authorization_code", scope=scope
     )
     use = CodeUse(
         code_digest=code_digest,
