@@ -28,7 +28,13 @@ def client_for_next(next_url: str | None) -> Client | None:
         return None
     if parts.scheme or parts.netloc or parts.path != reverse("oauth2_provider:authorize"):
         return None
-    client_ids = parse_qs(parts.query).get("client_id") or []
+    return _client_named(parse_qs(parts.query))
+
+
+def _client_named(query: dict[str, list[str]]) -> Client | None:
+    """The registered client an authorization request's query names: one ``client_id``, or
+    None."""
+    client_ids = query.get("client_id") or []
     if len(client_ids) != 1 or not client_ids[0].isprintable() or len(client_ids[0]) > 255:
         return None
     return Client.objects.filter(client_id=client_ids[0]).first()
@@ -60,15 +66,11 @@ def next_allowed(next_url: str) -> bool:
     if not _is_authorize_path(parts.path):
         return True
     query = parse_qs(parts.query)
-    client_ids = query.get("client_id") or []
     redirect_uris = query.get("redirect_uri") or []
-    if len(client_ids) != 1 or len(redirect_uris) != 1:
+    if len(redirect_uris) != 1 or not redirect_uris[0].isprintable():
         return False
-    client_id, redirect_uri = client_ids[0], redirect_uris[0]
-    if not client_id.isprintable() or len(client_id) > 255 or not redirect_uri.isprintable():
-        return False
-    client = Client.objects.filter(client_id=client_id).first()
-    return client is not None and client.redirect_uri_allowed(redirect_uri)
+    client = _client_named(query)
+    return client is not None and client.redirect_uri_allowed(redirect_uris[0])
 
 
 def connector_values(client: Client) -> list[tuple[str, str]]:
