@@ -44,7 +44,7 @@ from reset.outcome import Outcome
 from signin import nexts
 from signin.browsers import typed_known
 from signin.flow import has_second_step
-from signin.services import lock_clear
+from signin.unlock import lock_clear
 
 logger = logging.getLogger(__name__)
 

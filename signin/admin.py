@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
-from signin import services
+from signin import unlock
 from signin.lockout import reference_normalize
 from signin.models import Lock, Scope
 
@@ -138,11 +138,11 @@ class LockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         done = 0
         for lock in locks:
             if lock.scope == Scope.IP:
-                done += services.ip_block_clear(
+                done += unlock.ip_block_clear(
                     lock=lock, actor=request.user, request=request, reason=reason
                 )
             else:
-                done += services.lock_clear(
+                done += unlock.lock_clear(
                     username=lock.user.get_username() if lock.user else lock.key,
                     how="manual",
                     actor=request.user,

@@ -11,8 +11,23 @@ password change, "sign out all other sessions"). The single sign-on app ends the
 made in them.
 """
 
+import logging
+
 from django.dispatch import Signal
+
+log = logging.getLogger(__name__)
 
 account_locked = Signal()
 account_unlocked = Signal()
 sessions_ended = Signal()
+
+
+def lock_signal_send(signal, **kwargs) -> None:
+    """Send ``account_locked`` or ``account_unlocked``: a receiver that fails is logged, the
+    others still run."""
+    # Imported here: sso.apps imports this module before the models are ready.
+    from signin.models import Lock
+
+    for receiver, result in signal.send_robust(sender=Lock, **kwargs):
+        if isinstance(result, Exception):
+            log.error("signin: receiver %s of a lock signal failed: %r", receiver, result)

@@ -11,7 +11,7 @@ from signin.notifications import (
     password_reminders_send,
     unlock_notify_owner,
 )
-from signin.services import locks_expire
+from signin.unlock import locks_expire
 
 
 @shared_task(name="signin.lock_notify", acks_late=True)

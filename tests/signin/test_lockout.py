@@ -12,8 +12,8 @@ from axes.models import AccessAttempt
 from audit.models import AuditEvent
 from signin.models import Lock
 from signin.selectors import lock_find_by_reference, lock_status
-from signin.services import lock_clear
 from signin.signals import account_locked, account_unlocked
+from signin.unlock import lock_clear
 from tests.signin.conftest import fail, sign_in
 
 pytestmark = pytest.mark.django_db

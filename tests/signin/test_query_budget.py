@@ -62,7 +62,7 @@ def test_an_attempt_while_locked_is_refused_and_audited_in_two_statements(
 
 
 def test_a_cleared_lock_is_not_refused_quickly(en, user):
-    from signin.services import lock_clear
+    from signin.unlock import lock_clear
 
     fail(en, user.username, 5)
     assert post_login(en, user.username).status_code == HTTPStatus.TOO_MANY_REQUESTS

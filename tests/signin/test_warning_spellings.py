@@ -17,7 +17,7 @@ from urllib.parse import quote_plus
 import pytest
 
 from signin.selectors import lock_status
-from signin.services import lock_clear
+from signin.unlock import lock_clear
 from tests.factories import UserFactory
 from tests.signin.conftest import browser, post_login
 

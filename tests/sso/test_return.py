@@ -16,7 +16,7 @@ from django.test import Client
 
 from messaging import sms
 from reset.models import ResetFlow
-from signin.services import lock_clear
+from signin.unlock import lock_clear
 from tests.factories import DEFAULT_PASSWORD
 from tests.sso.oidc import REDIRECT, authorize_query, code_from, exchange, pkce, register
 

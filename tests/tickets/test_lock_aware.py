@@ -9,7 +9,7 @@ from django.core import mail
 
 from audit.models import AuditEvent
 from signin.selectors import lock_status
-from signin.services import lock_clear, locks_expire
+from signin.unlock import lock_clear, locks_expire
 from tests.tickets.conftest import lock_account, new_ticket
 from tickets.models import EventKind, Resolution, TicketStatus
 from tickets.services import ticket_claim, ticket_resolve

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.codes import code_issue, code_verify
 from reset.errors import ResetInviteRefused
 from reset.services import reset_invite_send
-from signin.services import lock_clear
+from signin.unlock import lock_clear
 from tickets import conf
 from tickets.errors import (
     CodeRejected,
