@@ -6,7 +6,6 @@ account's wrong code ~0.3 ms slower)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from http import HTTPStatus
 
@@ -19,22 +18,9 @@ from accounts.models import ContactCodeDevice
 from audit.models import AuditEvent
 from reset.models import ResetFlow
 from tests.factories import UserFactory
+from tests.sql_shape import shape
 
 pytestmark = pytest.mark.django_db
-
-LITERALS = [
-    (re.compile(r"'(?:[^']|'')*'"), "?"),  # strings, dates, JSON
-    (re.compile(r"\b(?:NULL|TRUE|FALSE|True|False)\b"), "?"),
-    (re.compile(r"(?<![\w\"])-?\d+(?:\.\d+)?\b"), "?"),  # numbers, not digits inside names
-    (re.compile(r'"s\d+_x\d+"'), '"sp"'),  # savepoint names
-    (re.compile(r"\s+"), " "),
-]
-
-
-def shape(sql: str) -> str:
-    for pattern, replacement in LITERALS:
-        sql = pattern.sub(replacement, sql)
-    return sql.strip()
 
 
 def wrong_code_work(make_browser, identifier: str) -> tuple[list[str], Counter]:

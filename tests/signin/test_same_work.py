@@ -7,7 +7,6 @@ sampling its timing) ends in the IP's block like any other run of failures."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -23,22 +22,9 @@ from tests.factories import UserFactory
 from tests.signin.conftest import browser, fail, post_login, sign_in
 from tests.signin.hashers import RecordingHasher
 from tests.signin.ip_state import ip_status
+from tests.sql_shape import shape
 
 pytestmark = pytest.mark.django_db
-
-LITERALS = [
-    (re.compile(r"'(?:[^']|'')*'"), "?"),  # strings, dates, JSON
-    (re.compile(r"\b(?:NULL|TRUE|FALSE|True|False)\b"), "?"),
-    (re.compile(r"(?<![\w\"])-?\d+(?:\.\d+)?\b"), "?"),  # numbers, not digits inside names
-    (re.compile(r'"s\d+_x\d+"'), '"sp"'),  # savepoint names
-    (re.compile(r"\s+"), " "),
-]
-
-
-def shape(sql: str) -> str:
-    for pattern, replacement in LITERALS:
-        sql = pattern.sub(replacement, sql)
-    return sql.strip()
 
 
 @dataclass
