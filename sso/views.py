@@ -11,7 +11,6 @@ never builds a URL from the Host header.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -29,6 +28,7 @@ from oauth2_provider.models import get_access_token_model
 
 from sso import conf, portal_sessions, services
 from sso.models import Client, Profile
+from sso.validator import digest
 
 GRANT_TYPES = {"authorization_code", "refresh_token"}
 
@@ -174,7 +174,7 @@ class IntrospectView(ParameterGuardMixin, dot.IntrospectTokenView):
     def get_token_response(token_value=None):
         response = dot.IntrospectTokenView.get_token_response(token_value)
         if token_value is not None and json.loads(response.content).get("active"):
-            checksum = hashlib.sha256(token_value.encode("utf-8")).hexdigest()
+            checksum = digest(token_value)
             token = (
                 get_access_token_model().objects.select_related("user").get(token_checksum=checksum)
             )
@@ -198,7 +198,7 @@ class UserInfoView(ParameterGuardMixin, dot.UserInfoView):
 
 
 def _query_token_allowed(token: str) -> bool:
-    checksum = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    checksum = digest(token)
     row = (
         get_access_token_model()
         .objects.filter(token_checksum=checksum)
