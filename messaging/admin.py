@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from messaging.errors import OutboxStateError
+from messaging.messengers import admin as robots_admin  # noqa: F401  (registers the robots)
 from messaging.models import OutboxMessage
 from messaging.services import outbox_retry
 from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin

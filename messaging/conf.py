@@ -70,6 +70,32 @@ DEFAULTS = {
     "SMS_ALIYUN_DEFAULT_TEMPLATE": "",
     "SMS_ALIYUN_ENDPOINT": "https://dysmsapi.aliyuncs.com/",
     "SMS_ALIYUN_REGION_ID": "cn-hangzhou",
+    # Messengers (messaging/messengers/, docs/messengers.md; credentials env-backed in settings).
+    "MESSENGER_WECOM_CORP_ID": "",
+    "MESSENGER_WECOM_AGENT_ID": "",
+    "MESSENGER_WECOM_SECRET": "",
+    "MESSENGER_WECOM_API_BASE": "https://qyapi.weixin.qq.com",
+    "MESSENGER_DINGTALK_APP_KEY": "",
+    "MESSENGER_DINGTALK_APP_SECRET": "",
+    "MESSENGER_DINGTALK_AGENT_ID": "",
+    "MESSENGER_DINGTALK_API_BASE": "https://oapi.dingtalk.com",
+    "MESSENGER_FEISHU_APP_ID": "",
+    "MESSENGER_FEISHU_APP_SECRET": "",
+    "MESSENGER_FEISHU_API_BASE": "https://open.feishu.cn",
+    # {NAME: {"url": ..., "secret": ...}}: robots whose webhook comes from the environment.
+    "MESSENGER_ROBOT_SECRETS": {},
+    "MESSENGER_HTTP_TIMEOUT": 10.0,
+    # An access token is fetched again this long before the provider says it expires.
+    "MESSENGER_TOKEN_REFRESH_MARGIN_SECONDS": 300,
+    # Spend guard of messenger sends (shared by priority like the SMS caps): per messenger id,
+    # and the budget of all messenger sends.
+    "MESSENGER_CAP_PER_ID_HOUR": 10,
+    "MESSENGER_CAP_PER_ID_DAY": 30,
+    "MESSENGER_BUDGET_HOUR": 2000,
+    "MESSENGER_BUDGET_DAY": 20000,
+    # Dotted f(*, user) -> {channel: id} of the account's verified messenger ids (accounts',
+    # a higher layer, so named here, never imported).
+    "MESSAGING_MESSENGER_IDS": "",
 }
 
 

@@ -1,5 +1,6 @@
-"""Handing one outbox row to its channel: Django's email backend, the SMS backend, or an HTTP
-form POST to a server (the single sign-on app's back-channel logout).
+"""Handing one outbox row to its channel: Django's email backend, the SMS backend, an HTTP
+form POST to a server (the single sign-on app's back-channel logout), or a messenger
+(``messaging.messengers``: one person on WeCom, DingTalk or Feishu, or a group robot).
 
 Each function calls the provider exactly once and turns what went wrong into a
 ``TransientDeliveryError`` (retry later) or a ``PermanentDeliveryError`` (give up).
@@ -16,6 +17,7 @@ from django.utils.module_loading import import_string
 
 from messaging import conf, sms
 from messaging.errors import PermanentDeliveryError, TransientDeliveryError
+from messaging.messengers import delivery as messengers
 from messaging.models import OutboxMessage
 from messaging.sms import http
 
@@ -132,4 +134,8 @@ def deliver(message: OutboxMessage) -> str:
         return email_deliver(message)
     if message.channel == OutboxMessage.Channel.HTTP:
         return http_deliver(message)
+    if message.channel == OutboxMessage.Channel.ROBOT:
+        return messengers.robot_deliver(message)
+    if message.channel in messengers.PROVIDERS:
+        return messengers.person_deliver(message)
     return sms_deliver(message)

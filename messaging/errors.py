@@ -42,6 +42,16 @@ class SmsBlocked(MessagingError):
         super().__init__(message)
 
 
+class MessengerBlocked(SmsBlocked):
+    """A messenger message (WeCom, DingTalk, Feishu) refused by its spend guard: the caps per
+    messenger id and the messenger budget (``MESSENGER_*``), shared by priority like the SMS
+    caps; ``reason`` is ``id_hour``, ``id_day``, ``budget_hour``, ``budget_day`` or
+    ``store_down``."""
+
+    code = "messenger_blocked"
+    default_message = _("Too many messages were sent to this messenger account. Try another way.")
+
+
 class NoticeCapped(MessagingError):
     """A notice dropped because its account had its hour's share of notices on this channel
     (``MESSAGING_NOTICES_PER_ACCOUNT_HOUR``, courtesy ones ``MESSAGING_COURTESY_PER_ACCOUNT_HOUR``).
@@ -69,6 +79,8 @@ class DeliveryError(Exception):
     """A backend could not deliver. Never holds the body or a code; the text goes to last_error."""
 
     transient = True
+    # False: the attempt was not made (a rate limit), so it does not count toward the cap.
+    counts_attempt = True
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after

@@ -52,6 +52,17 @@ KIND_PRIORITIES: dict[str, Priority] = {
     "ticket_update": Priority.COURTESY,
     # messaging
     "messaging_test": Priority.COURTESY,
+    # accounts: the code that verifies a messenger id (WeCom, DingTalk, Feishu)
+    "messenger_code": Priority.CODE,
+    # group robots (messaging.messengers.robots; never a code)
+    "robot_test": Priority.COURTESY,
+    "robot_unlock_request": Priority.COURTESY,
+    "robot_sla_breach": Priority.COURTESY,
+    "robot_notice_published": Priority.COURTESY,
+    "robot_notice_started": Priority.COURTESY,
+    "robot_notice_changed": Priority.COURTESY,
+    "robot_notice_ended": Priority.COURTESY,
+    "robot_lock_storm": Priority.SECURITY,
 }
 
 

@@ -24,6 +24,13 @@ class OutboxMessage(models.Model):
         # A form POST to a server (an app's back-channel logout URI); the body is built at each
         # attempt by the kind's builder (``MESSAGING_HTTP_BODIES``), never stored.
         HTTP = "http", _("HTTP POST")
+        # One person on a messenger (messaging/messengers/): the recipient is their user id
+        # there, which accounts verifies before anything but its code goes to it.
+        WECOM = "wecom", _("WeCom")
+        DINGTALK = "dingtalk", _("DingTalk")
+        FEISHU = "feishu", _("Feishu")
+        # A group robot (``Robot``); the recipient is the robot's id. Never a code.
+        ROBOT = "robot", _("group robot")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
@@ -96,3 +103,44 @@ class OutboxMessage(models.Model):
     @property
     def has_content(self) -> bool:
         return self.wiped_at is None
+
+
+class Robot(models.Model):
+    """A group chat's robot (WeCom group robot, DingTalk custom robot, Feishu custom bot) and the
+    events it receives. Its webhook URL (which holds the robot's key or token) and its signing
+    secret are kept encrypted (``messaging.messengers.vault``: Fernet under a key derived from
+    ``SECRET_KEY``), or named from the environment (``MESSENGER_ROBOT_SECRETS``). A robot never
+    receives a code: the outbox refuses it whatever the configuration says."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk custom robot")
+        FEISHU = "feishu", _("Feishu custom bot")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    webhook_encrypted = models.TextField(_("webhook URL (encrypted)"), blank=True, editable=False)
+    secret_encrypted = models.TextField(_("signing secret (encrypted)"), blank=True, editable=False)
+    environment_name = models.CharField(
+        _("from the environment"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Instead of the stored URL and secret: NAME reads MESSENGER_ROBOT_NAME_URL and "
+            "MESSENGER_ROBOT_NAME_SECRET from the environment."
+        ),
+    )
+    events = models.JSONField(_("receives"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+        ordering = ["name"]
+        permissions = [("test_robot", _("Can send a robot a test message"))]
+
+    def __str__(self) -> str:
+        return self.name

@@ -186,14 +186,23 @@ def _after_error(message: OutboxMessage, exc: DeliveryError, now: datetime) -> s
     if not exc.transient:
         _fail(message, error, now)
         return "failed"
-    if message.attempts >= conf.get("MESSAGING_MAX_ATTEMPTS"):
+    attempts = message.attempts
+    if not exc.counts_attempt:
+        # A rate limit (ours or the provider's): not an attempt; the row waits its turn, bounded
+        # by its expiry, never failed for it.
+        attempts -= 1
+        delay = float(exc.retry_after or retry_delay(1))
+    elif message.attempts >= conf.get("MESSAGING_MAX_ATTEMPTS"):
         _fail(message, f"gave up after {message.attempts} attempts: {error}", now)
         return "failed"
-    delay = retry_delay(message.attempts)
-    if exc.retry_after:
-        delay = max(delay, min(float(exc.retry_after), conf.get("MESSAGING_RETRY_CAP_SECONDS")))
+    else:
+        delay = retry_delay(message.attempts)
+        if exc.retry_after:
+            cap = conf.get("MESSAGING_RETRY_CAP_SECONDS")
+            delay = max(delay, min(float(exc.retry_after), cap))
     updated = _held(message).update(
         status=Status.QUEUED,
+        attempts=attempts,
         next_attempt_at=now + timedelta(seconds=delay),
         last_error=error[:500],
         claimed_at=None,

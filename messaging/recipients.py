@@ -111,7 +111,18 @@ def mask_url(address: str) -> str:
     return address.split("?", 1)[0].split("#", 1)[0]
 
 
+def mask_messenger_id(value: str) -> str:
+    """``zhang.wei`` → ``zh***i``: enough for its owner to recognise, not to read."""
+    if len(value) <= 3:
+        return value[:1] + "***"
+    return f"{value[:2]}***{value[-1]}"
+
+
 def mask_recipient(*, channel: str, address: str) -> str:
     if channel == "http":
         return mask_url(address)
+    if channel == "robot":
+        return f"robot #{address}"
+    if channel in {"wecom", "dingtalk", "feishu"}:
+        return mask_messenger_id(address)
     return mask_phone(address) if channel == "sms" else mask_email(address)

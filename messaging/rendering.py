@@ -1,7 +1,9 @@
 """Rendering a message kind's template set in the recipient's language.
 
 A kind is a folder ``messages/<kind>/`` in any app's templates: ``subject.txt``, ``body.txt`` and
-optionally ``body.html`` for email, ``sms.txt`` for SMS. Text templates are rendered without HTML
+optionally ``body.html`` for email, ``sms.txt`` for SMS, ``im.txt`` for one person on a messenger
+(WeCom, DingTalk, Feishu; without it the kind's ``sms.txt`` is used), ``robot.txt`` for a group
+robot (only robot kinds have one). Text templates are rendered without HTML
 autoescaping (they are not HTML); ``body.html`` is autoescaped. The shared footer
 (``messages/_footer.*``: the site, and any maintenance notice the context carries) is added to
 every message, so a kind's author cannot forget it.
@@ -174,16 +176,50 @@ def template_kinds() -> set[str]:
     }
 
 
+# Text limits of the messengers (bytes of UTF-8): WeCom's 2048 for a text message (app and
+# robot), DingTalk kept at the same, Feishu's 20 KB body less its envelope.
+MESSENGER_TEXT_BYTES = {"wecom": 2048, "dingtalk": 2048, "feishu": 20 * 1024 - 512}
+PERSON_MESSENGERS = tuple(MESSENGER_TEXT_BYTES)
+
+
 def kind_channels(kind: str) -> set[str]:
     """Which channels the kind has templates for."""
     found = set()
-    for channel, name in (("email", "body.txt"), ("sms", "sms.txt")):
+    for channel, name in (("email", "body.txt"), ("sms", "sms.txt"), ("robot", "robot.txt")):
         try:
             _text_template(f"messages/{kind}/{name}")
         except TemplateDoesNotExist:
             continue
         found.add(channel)
+    if "sms" in found or _has_template(f"messages/{kind}/im.txt"):
+        found.update(PERSON_MESSENGERS)
     return found
+
+
+def _has_template(name: str) -> bool:
+    try:
+        _text_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+def _messenger_text(*, channel: str, kind: str, ctx: dict, limit: int | None) -> str:
+    if channel == "robot":
+        text = clean_text(_render_text(f"messages/{kind}/robot.txt", ctx))
+        limit = limit or min(MESSENGER_TEXT_BYTES.values())
+    else:
+        name = f"messages/{kind}/im.txt"
+        body = _render_text(name if _has_template(name) else f"messages/{kind}/sms.txt", ctx)
+        text = clean_text(body + "\n" + _footer("messages/_footer_sms.txt", ctx))
+        limit = limit or MESSENGER_TEXT_BYTES[channel]
+    if len(text.encode()) > limit:
+        raise MessageTooLarge(
+            _lazy_interpolate(
+                gettext_noop("The message is larger than %(limit)s bytes."), {"limit": limit}
+            )
+        )
+    return text
 
 
 def _render_text(name: str, ctx: dict, *, required: bool = True) -> str | None:
@@ -241,15 +277,25 @@ def _check_size(*, subject: str = "", text: str = "", html: str = "", sms: bool)
 
 
 def render_message(
-    *, channel: str, kind: str, context: dict, user: Any = None, language: str
+    *,
+    channel: str,
+    kind: str,
+    context: dict,
+    user: Any = None,
+    language: str,
+    limit_bytes: int | None = None,
 ) -> Rendered:
-    """Render now, in ``language``; raises ``UnknownKind`` or ``MessageTooLarge``."""
+    """Render now, in ``language``; raises ``UnknownKind`` or ``MessageTooLarge``.
+    ``limit_bytes``: a messenger text's limit when not its channel's own (a robot's kind)."""
     if not KIND.match(kind or ""):
         raise UnknownKind(_("This kind of message does not exist."))
     with translation.override(language):
         ctx = build_context(kind=kind, user=user, language=language, context=context)
         params = template_params(context)
         try:
+            if channel in PERSON_MESSENGERS or channel == "robot":
+                text = _messenger_text(channel=channel, kind=kind, ctx=ctx, limit=limit_bytes)
+                return Rendered(text=text)
             if channel == "sms":
                 body = _render_text(f"messages/{kind}/sms.txt", ctx)
                 text = clean_text(body + "\n" + _footer("messages/_footer_sms.txt", ctx))

@@ -36,11 +36,15 @@ from messaging import conf
 from messaging.errors import (
     InvalidRecipient,
     MessagingError,
+    MessengerBlocked,
     NoticeCapped,
     SmsBlocked,
     UnknownKind,
 )
 from messaging.kinds import Priority, kind_priority
+from messaging.messengers import PERSON_CHANNELS
+from messaging.messengers.ids import messenger_caps, messenger_id_normalize, messenger_ids_of
+from messaging.messengers.robots import robot_save, robot_test_send, robots_notify
 from messaging.models import OutboxMessage
 from messaging.outbox import (
     enqueue_on_commit,
@@ -66,9 +70,16 @@ __all__ = [
     "outbox_deliver",
     "outbox_retry",
     "outbox_sweep",
+    "robot_save",
+    "robot_test_send",
+    "robots_notify",
 ]
 
-CHANNELS = {OutboxMessage.Channel.EMAIL.value, OutboxMessage.Channel.SMS.value}
+CHANNELS = {
+    OutboxMessage.Channel.EMAIL.value,
+    OutboxMessage.Channel.SMS.value,
+    *PERSON_CHANNELS,
+}
 URL_MAX_LENGTH = OutboxMessage._meta.get_field("recipient").max_length
 HOUR, DAY = 3600, 86400
 NOTICE_CAP = "account_notices_hour"
@@ -122,6 +133,13 @@ def message_spend(
         )
         notices = limits.Fixed(NOTICES_SCOPE, seconds=HOUR, limit=conf.get(setting))
         caps.append((notices, f"{user_id}:{channel}", NOTICE_CAP))
+    if channel in PERSON_CHANNELS:
+        caps += [
+            (limits.Fixed(scope, seconds=seconds, limit=share(limit, priority)), subject, reason)
+            for scope, seconds, limit, subject, reason in messenger_caps(
+                channel=channel, address=address, user_id=user_id
+            )
+        ]
     if channel == "sms":
         if not sms_allowed_region(address):
             return Refusal("region")
@@ -137,8 +155,8 @@ def message_spend(
     try:
         taken = limits.take([(cap, subject) for cap, subject, _reason in caps])
     except limits.LimitStoreDown as exc:
-        if channel == "sms":
-            limits.store_down_logged(exc, outcome="the SMS is refused")
+        if channel == "sms" or channel in PERSON_CHANNELS:
+            limits.store_down_logged(exc, outcome=f"the {channel} message is refused")
             return Refusal(STORE_DOWN)
         limits.store_down_logged(exc, outcome=f"the {channel} goes uncounted")
         return None
@@ -151,10 +169,14 @@ def message_spend(
 def _address(*, channel: str, to_user: Any, to_address: str | None) -> str:
     if to_address is not None:
         raw = to_address
+    elif to_user is not None and channel in PERSON_CHANNELS:
+        raw = messenger_ids_of(to_user).get(channel)
     elif to_user is not None:
         raw = to_user.email if channel == "email" else to_user.phone
     else:
         raise InvalidRecipient(_("No recipient was given."), code="no_recipient")
+    if channel in PERSON_CHANNELS:
+        return messenger_id_normalize(raw)
     if channel == "email":
         return email_normalize(raw)
     return phone_normalize(raw)
@@ -194,10 +216,16 @@ def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priori
         )
         raise NoticeCapped()
     logger.warning(
-        "sms blocked reason=%s kind=%s priority=%s to=%s", refusal.reason, kind, priority, masked
+        "%s blocked reason=%s kind=%s priority=%s to=%s",
+        channel,
+        refusal.reason,
+        kind,
+        priority,
+        masked,
     )
+    messenger = channel in PERSON_CHANNELS
     audit_record(
-        event="messaging.sms_blocked",
+        event="messaging.messenger_blocked" if messenger else "messaging.sms_blocked",
         user=user,
         subject=masked,
         data={
@@ -205,8 +233,11 @@ def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priori
             "kind": kind,
             "limit": refusal.limit,
             "priority": str(priority),
-        },
+        }
+        | ({"channel": channel} if messenger else {}),
     )
+    if messenger:
+        raise MessengerBlocked(reason=refusal.reason)
     if refusal.reason == "region":
         raise SmsBlocked(
             _("Text messages cannot be sent to numbers in this region."), reason="region"
@@ -354,6 +385,7 @@ def messaging_notify_user(
     if not available:
         raise UnknownKind(_("This kind of message does not exist."))
     verified = {"email": user.has_verified_email, "sms": user.has_verified_phone}
+    verified |= dict.fromkeys(messenger_ids_of(user), True)
     queued: list[OutboxMessage] = []
     for channel in dict.fromkeys(channels):
         if channel not in available or not verified.get(channel):
@@ -370,7 +402,7 @@ def messaging_notify_user(
                     priority=priority,
                 )
             )
-        except (SmsBlocked, NoticeCapped):
+        except (SmsBlocked, NoticeCapped):  # MessengerBlocked included
             continue
         except InvalidRecipient as exc:
             logger.warning(

@@ -367,6 +367,47 @@ SMS_ALIYUN_TEMPLATES = dict(
 SMS_ALIYUN_DEFAULT_TEMPLATE = env.str("SMS_ALIYUN_DEFAULT_TEMPLATE", default="")
 SMS_ALIYUN_ENDPOINT = url_var("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
 
+# Messengers (messaging/messengers/, docs/messengers.md): WeCom, DingTalk, Feishu apps; each
+# secret may come from a file (NAME_FILE), as mounted by a secrets store.
+def _secret_var(name: str) -> str:
+    path = env.str(f"{name}_FILE", default="")
+    if not path:
+        return env.str(name, default="")
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"{name}_FILE cannot be read ({exc.strerror})") from None
+
+
+MESSENGER_WECOM_CORP_ID = env.str("MESSENGER_WECOM_CORP_ID", default="")
+MESSENGER_WECOM_AGENT_ID = env.str("MESSENGER_WECOM_AGENT_ID", default="")
+MESSENGER_WECOM_SECRET = _secret_var("MESSENGER_WECOM_SECRET")
+MESSENGER_WECOM_API_BASE = url_var("MESSENGER_WECOM_API_BASE", "https://qyapi.weixin.qq.com")
+MESSENGER_DINGTALK_APP_KEY = env.str("MESSENGER_DINGTALK_APP_KEY", default="")
+MESSENGER_DINGTALK_APP_SECRET = _secret_var("MESSENGER_DINGTALK_APP_SECRET")
+MESSENGER_DINGTALK_AGENT_ID = env.str("MESSENGER_DINGTALK_AGENT_ID", default="")
+MESSENGER_DINGTALK_API_BASE = url_var("MESSENGER_DINGTALK_API_BASE", "https://oapi.dingtalk.com")
+MESSENGER_FEISHU_APP_ID = env.str("MESSENGER_FEISHU_APP_ID", default="")
+MESSENGER_FEISHU_APP_SECRET = _secret_var("MESSENGER_FEISHU_APP_SECRET")
+MESSENGER_FEISHU_API_BASE = url_var("MESSENGER_FEISHU_API_BASE", "https://open.feishu.cn")
+for _name in ("MESSENGER_WECOM_AGENT_ID", "MESSENGER_DINGTALK_AGENT_ID"):
+    if globals()[_name] and not globals()[_name].isdigit():
+        raise ConfigError(f"{_name} must be the app's numeric agent id")
+# Robots whose webhook and secret come from the environment (the admin names NAME):
+# MESSENGER_ROBOT_<NAME>_URL and MESSENGER_ROBOT_<NAME>_SECRET (or _SECRET_FILE).
+MESSENGER_ROBOT_SECRETS = {
+    _key[len("MESSENGER_ROBOT_") : -len("_URL")]: {
+        "url": env.str(_key),
+        "secret": _secret_var(_key[: -len("_URL")] + "_SECRET"),
+    }
+    for _key in sorted(env.ENVIRON)
+    if _key.startswith("MESSENGER_ROBOT_") and _key.endswith("_URL")
+}
+MESSENGER_CAP_PER_ID_HOUR = int_var("MESSENGER_CAP_PER_ID_HOUR", 10, minimum=1)
+MESSENGER_CAP_PER_ID_DAY = int_var("MESSENGER_CAP_PER_ID_DAY", 30, minimum=1)
+MESSENGER_BUDGET_HOUR = int_var("MESSENGER_BUDGET_HOUR", 2000, minimum=1)
+MESSENGER_BUDGET_DAY = int_var("MESSENGER_BUDGET_DAY", 20000, minimum=1)
+
 # --- Notices --------------------------------------------------------------------------------
 NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)
 LOCK_STATUS_API_SECRET = env.str("LOCK_STATUS_API_SECRET", default="")
