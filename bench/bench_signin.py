@@ -197,6 +197,33 @@ def breakdown(cookies: dict, username: str, n: int) -> dict[str, float]:
             "signin_succeeded",
         ),
     }
+    return parts_timed(parts, lambda: auth_signin_times(cookies, username, n))
+
+
+def locked_breakdown(client: Client, username: str, n: int) -> dict[str, float]:
+    """Median ms of each part of a refused attempt's 429 page, and of the whole request."""
+    import signin.refusals
+    import signin.views
+
+    parts = {
+        "the lock read (one query)": (signin.refusals, "lock_active_for_name"),
+        "the refusal's audit row (one insert)": (signin.refusals, "refusal_record"),
+        "the refusal counted against the IP (one Redis call)": (
+            signin.refusals,
+            "refusal_ip_record",
+        ),
+        "the lock page (context and template)": (signin.views, "_lock_page"),
+    }
+    whole: list[float] = []
+    timings = parts_timed(
+        parts, lambda: whole.extend(locked_times(client, username, n, lock=False))
+    )
+    timings["whole request"] = statistics.median(whole) * 1000
+    return timings
+
+
+def parts_timed(parts: dict, run) -> dict[str, float]:
+    """Run ``run`` with each ``(module, name)`` of ``parts`` timed; the median ms of each."""
     timings: dict[str, list[float]] = {label: [] for label in parts}
     originals = {label: getattr(module, name) for label, (module, name) in parts.items()}
 
@@ -213,7 +240,7 @@ def breakdown(cookies: dict, username: str, n: int) -> dict[str, float]:
     for label, (module, name) in parts.items():
         setattr(module, name, timed(label, originals[label]))
     try:
-        auth_signin_times(cookies, username, n)
+        run()
     finally:
         for label, (module, name) in parts.items():
             setattr(module, name, originals[label])
@@ -473,6 +500,13 @@ def main() -> int:
                 f"attempt while locked, {label}: p50 {p50 * 1000:.2f} ms = {p50 / h_now:.3f} H "
                 f"(target {target})"
             )
+
+        print("  where a locked attempt's time goes (median ms, warm, one after the other):")
+        parts = locked_breakdown(locked_client, "locked.user", 400)
+        for label, ms in parts.items():
+            print(f"    {label}: {ms:.2f}")
+        required = sum(ms for label, ms in parts.items() if label != "whole request")
+        print(f"    the rest (middleware, view, response): {parts['whole request'] - required:.2f}")
 
         gap_report()
 
