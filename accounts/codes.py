@@ -41,7 +41,7 @@ from accounts import conf
 from accounts.masking import mask_contact
 from accounts.models import CodeChannel, ContactCodeDevice, User
 from audit.services import audit_record
-from messaging.errors import MessagingError, SmsBlocked
+from messaging.errors import MessagingError, MessengerBlocked, SmsBlocked
 from messaging.recipients import sms_allowed_region
 from messaging.services import messaging_send
 from portal import limits
@@ -50,13 +50,15 @@ if TYPE_CHECKING:
     from django.utils.functional import Promise
 
 CODE_LENGTH = 6
-CHANNELS = {CodeChannel.EMAIL.value, CodeChannel.SMS.value}
+CHANNELS = {channel.value for channel in CodeChannel}  # email, sms and the messengers
+MESSENGERS = CHANNELS - {CodeChannel.EMAIL.value, CodeChannel.SMS.value}
 PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 # Which message template set carries the code, per purpose (messages/<kind>/ in accounts).
 MESSAGE_KINDS = {
     "reset": "reset_code",
     "contact_verify": "contact_code",
+    "messenger_verify": "messenger_code",
 }
 DEFAULT_MESSAGE_KIND = "verification_code"
 
@@ -69,6 +71,7 @@ REFUSALS: dict[str, Promise] = {
     "sms_region": _("Text messages cannot be sent to numbers in this country or region."),
     "sms_blocked": _("No text message can be sent to this number right now. Use email instead."),
     "undeliverable": _("The code could not be sent to this address."),
+    "messenger_blocked": _("No more messages can be sent to this messenger account for now."),
 }
 
 
@@ -142,6 +145,12 @@ def verified_address(*, user: User, channel: str) -> str | None:
         return user.email
     if channel == CodeChannel.SMS and user.has_verified_phone:
         return str(user.phone)
+    if channel in MESSENGERS:
+        return (
+            user.messenger_ids.filter(provider=channel)
+            .values_list("external_id", flat=True)
+            .first()
+        )
     return None
 
 
@@ -242,7 +251,7 @@ def code_issue(
     ``flow_id`` binds the device to one flow of a higher app (a password reset, by its id).
     """
     if channel not in CHANNELS:
-        raise ValueError(f"channel must be 'email' or 'sms', not {channel!r}")
+        raise ValueError(f"channel must be one of {sorted(CHANNELS)}, not {channel!r}")
     if not PURPOSE.match(purpose or ""):
         raise ValueError(f"purpose must be a short lower-case word, not {purpose!r}")
 
@@ -274,6 +283,10 @@ def code_issue(
         device.channel, device.address = channel, target
         try:
             device.generate_challenge(extra_context=context)
+        except MessengerBlocked as exc:
+            return _refuse(
+                reason="messenger_blocked", actor=actor, extra={"detail": exc.reason}, **common
+            )
         except SmsBlocked as exc:
             return _refuse(
                 reason="sms_blocked", actor=actor, extra={"detail": exc.reason}, **common

@@ -25,6 +25,7 @@ from messaging.services import messaging_send
 from portal.net import client_ip
 
 PURPOSE = "contact_verify"
+CONTACT_KINDS = {CodeChannel.EMAIL.value, CodeChannel.SMS.value}  # messengers: messenger_ids
 SESSION_KEY = "accounts.contact_pending"
 PROMPT_DONE_KEY = "accounts.contact_prompt_done"
 
@@ -40,7 +41,7 @@ def password_needed(*, user: User, kind: str) -> bool:
 
 def pending(request: HttpRequest) -> dict | None:
     value = request.session.get(SESSION_KEY)
-    if isinstance(value, dict) and value.get("kind") in codes.CHANNELS and value.get("value"):
+    if isinstance(value, dict) and value.get("kind") in CONTACT_KINDS and value.get("value"):
         return value
     return None
 
@@ -53,7 +54,7 @@ def contact_change_start(
     Raises ``WrongPassword`` when replacing a verified contact without the right password.
     Returns the ``CodeIssue`` (``sent`` False with a reason when caps or the outbox refuse).
     """
-    if kind not in codes.CHANNELS:
+    if kind not in CONTACT_KINDS:
         raise ValueError("kind must be email or sms")
     if password_needed(user=user, kind=kind):
         current_password_confirm(

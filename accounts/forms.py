@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts import codes
+from accounts.messenger_ids import code_channel_choices
 from accounts.models import CodeChannel
 from messaging.errors import InvalidRecipient
 from messaging.recipients import phone_normalize, sms_allowed_region
@@ -40,7 +41,8 @@ class ResetStartForm(forms.Form):
     )
     channel = forms.ChoiceField(
         label=_("Send the code by"),
-        choices=CodeChannel.choices,
+        # email, SMS and each messenger the portal is set up for (never what an account has)
+        choices=code_channel_choices,
         initial=CodeChannel.EMAIL,
         widget=forms.RadioSelect,
     )

@@ -9,6 +9,7 @@ which keeps the first letter of an email address and hides the rest of the name 
 from __future__ import annotations
 
 from messaging.recipients import mask_email as _mask_email
+from messaging.recipients import mask_messenger_id
 from messaging.recipients import mask_phone as _mask_phone
 
 
@@ -26,4 +27,6 @@ def mask_phone(number) -> str:
 
 
 def mask_contact(channel: str, address) -> str:
+    if channel in {"wecom", "dingtalk", "feishu"}:
+        return mask_messenger_id(str(address or ""))
     return mask_email(str(address)) if channel == "email" else mask_phone(address)

@@ -117,6 +117,10 @@ class PasswordHistory(models.Model):
 class CodeChannel(models.TextChoices):
     EMAIL = "email", _("email")
     SMS = "sms", _("text message")
+    # Messengers (a verified ``MessengerId``; accounts.messenger_ids, docs/messengers.md).
+    WECOM = "wecom", _("WeCom (企业微信)")
+    DINGTALK = "dingtalk", _("DingTalk (钉钉)")
+    FEISHU = "feishu", _("Feishu (飞书)")
 
 
 class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChannelDevice):
@@ -264,3 +268,43 @@ class ContactCodeDevice(TimestampMixin, CooldownMixin, ThrottlingMixin, SideChan
         from accounts import codes
 
         return max(0, codes.code_max_tries() - self.throttling_failure_count)
+
+
+class MessengerId(models.Model):
+    """A person's user id on a messenger (WeCom, DingTalk, Feishu): codes and notices go there
+    only once it is verified (a code sent through that messenger came back, or an admin's CSV
+    import or the directory vouched for it). One per person and messenger; an id belongs to
+    one person."""
+
+    class Source(models.TextChoices):
+        SELF = "self", _("verified by its owner")
+        IMPORT = "import", _("imported by an admin")
+        DIRECTORY = "directory", _("from the directory")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="messenger_ids",
+    )
+    provider = models.CharField(
+        _("messenger"),
+        max_length=8,
+        choices=[
+            (c.value, c.label) for c in CodeChannel if c not in (CodeChannel.EMAIL, CodeChannel.SMS)
+        ],
+    )
+    external_id = models.CharField(_("user id there"), max_length=64)
+    source = models.CharField(_("source"), max_length=9, choices=Source.choices)
+    verified_at = models.DateTimeField(_("verified at"))
+
+    class Meta:
+        verbose_name = _("messenger id")
+        verbose_name_plural = _("messenger ids")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "provider"], name="messenger_one_per_person"),
+            models.UniqueConstraint(fields=["provider", "external_id"], name="messenger_id_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id}"

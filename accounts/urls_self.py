@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from accounts.views import account, contacts, twostep
+from accounts.views import account, contacts, messengers, twostep
 
 app_name = "accounts"
 urlpatterns = [
@@ -11,6 +11,9 @@ urlpatterns = [
     path("contacts/", contacts.contacts_edit, name="contacts"),
     path("contacts/verify/", contacts.contact_verify, name="contact_verify"),
     path("contacts/add/", contacts.contact_prompt, name="contact_prompt"),
+    path("messengers/", messengers.messengers_edit, name="messengers"),
+    path("messengers/verify/", messengers.messenger_verify, name="messenger_verify"),
+    path("messengers/remove/", messengers.messenger_remove, name="messenger_remove"),
     path("two-step/", twostep.two_step, name="two_step"),
     path("two-step/set-up/", twostep.two_step_enroll, name="two_step_enroll"),
     path("two-step/backup-codes/", twostep.two_step_backup, name="two_step_backup"),

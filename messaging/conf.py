@@ -95,7 +95,7 @@ DEFAULTS = {
     "MESSENGER_BUDGET_DAY": 20000,
     # Dotted f(*, user) -> {channel: id} of the account's verified messenger ids (accounts',
     # a higher layer, so named here, never imported).
-    "MESSAGING_MESSENGER_IDS": "",
+    "MESSAGING_MESSENGER_IDS": "accounts.messenger_ids.verified_messenger_ids",
 }
 
 

@@ -96,9 +96,10 @@ def _send(flow: ResetFlow) -> str:
         flow_id=flow.pk,
         context={"ip": flow.ip or ""},
     )
-    if not issue.sent and flow.channel == CodeChannel.SMS and issue.reason != "cooldown":
-        # No text message possible (no verified phone, region, caps): the owner's verified
-        # email gets the code instead. Nothing of this shows in the browser.
+    if not issue.sent and flow.channel != CodeChannel.EMAIL and issue.reason != "cooldown":
+        # No text or messenger message possible (no verified phone or messenger id, region,
+        # caps): the owner's verified email gets the code instead. Nothing of this shows in
+        # the browser.
         fallback = codes.code_issue(
             user=user,
             channel=CodeChannel.EMAIL,

@@ -88,6 +88,7 @@ def robot_save(
 
 
 def _queue(*, robot: Robot, kind: str, context: dict, now, key: str | None) -> OutboxMessage:
+    # Imported here: messaging.outbox imports the delivery, which imports this module.
     from messaging.outbox import enqueue_on_commit
 
     limit = MESSENGER_TEXT_BYTES[robot.kind]
