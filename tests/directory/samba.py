@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import inspect
 import os
 import shutil
 import signal
@@ -97,8 +98,10 @@ def samba_version() -> str:
 
 
 def _recipe_hash() -> str:
-    """The provisioning recipe is this file: any change provisions again."""
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    """The provisioning recipe: a change to it provisions again."""
+    recipe = [inspect.getsource(_provision), inspect.getsource(_certificates), delegation_sddl("")]
+    recipe += [REALM, DOMAIN, ADMIN_PASSWORD, SERVICE_PASSWORD, *PASSWORD_SETTINGS, *ADDRESSES]
+    return hashlib.sha256("\n".join(recipe).encode()).hexdigest()[:12]
 
 
 def _tool(*args: str, conf: Path) -> str:
@@ -204,9 +207,17 @@ def cached_domain() -> Path:
                 _provision(building)
                 shutil.rmtree(ready, ignore_errors=True)
                 building.rename(ready)
+                _forget_old(keep=ready)
             finally:
                 shutil.rmtree(building, ignore_errors=True)
     return ready
+
+
+def _forget_old(*, keep: Path) -> None:
+    """Domains of older recipes or Samba versions, unused for a day, take no more room."""
+    for old in CACHE.glob("samba-*"):
+        if old.is_dir() and old != keep and time.time() - old.stat().st_mtime > 86400:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _has_address(address: str) -> bool:
@@ -233,7 +244,7 @@ class _Address:
 
 def _claim_address() -> _Address:
     """A loopback address of its own for this session's DC, 127.0.0.1 as a last resort."""
-    for address in ADDRESSES[1:]:
+    for address in ADDRESSES[1:] if shutil.which("ip") else ():
         lock = open(CACHE / f"samba-{address}.lock", "w")  # noqa: SIM115 (held for the session)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -506,23 +517,56 @@ def start_session_dc(tmp_root: Path) -> tuple[DomainController, _Address, float]
     return dc, claimed, provision_seconds
 
 
+_running: list = []  # [dc, claimed address, users]: one DC per session, however it is imported
+
+
 @pytest.fixture(scope="session")
 def samba_dc(tmp_path_factory):
-    """The session's running Samba AD DC (see the module's docstring)."""
+    """The session's running Samba AD DC (see the module's docstring). A module that imports
+    this fixture gets its own fixture definition; they all share the one DC."""
     reason = samba_reason()
     if reason:
         pytest.skip(f"[samba] {reason}")
-    dc, claimed, provision_seconds = start_session_dc(tmp_path_factory.mktemp("ad"))
-    ready, up = f"{provision_seconds:.1f}", f"{dc.start_seconds:.1f}"
-    print(f"\nsamba DC on {dc.url}: domain ready in {ready} s, up in {up} s")
+    if not _running:
+        dc, claimed, provision_seconds = start_session_dc(tmp_path_factory.mktemp("ad"))
+        ready, up = f"{provision_seconds:.1f}", f"{dc.start_seconds:.1f}"
+        print(f"\nsamba DC on {dc.url}: domain ready in {ready} s, up in {up} s")
+        _running[:] = [dc, claimed, 0]
+    _running[2] += 1
     try:
-        yield dc
+        yield _running[0]
     finally:
-        dc.stop()
-        _release_address(claimed)
+        _running[2] -= 1
+        if _running[2] == 0:
+            dc, claimed, _users = _running
+            _running.clear()
+            dc.stop()
+            _release_address(claimed)
 
 
 @pytest.fixture
 def ad_ou(samba_dc) -> str:
     """An OU of this test's own below OU=Staff."""
     return samba_dc.ou_add()
+
+
+@pytest.fixture
+def ad_directory(settings, samba_dc, ad_ou):
+    """The portal configured for the session's DC (DIRECTORY_KIND=ad), its base this test's OU;
+    connections and the cached lockout policy forgotten before and after."""
+    from directory.connection import connections_close
+    from directory.selectors import policy_forget
+
+    settings.DIRECTORY_URLS = [samba_dc.url]
+    settings.DIRECTORY_KIND = "ad"
+    settings.DIRECTORY_BIND_DN = samba_dc.service_dn
+    settings.DIRECTORY_BIND_PASSWORD = samba_dc.service_password
+    settings.DIRECTORY_BASE_DN = ad_ou
+    settings.DIRECTORY_CA_FILE = samba_dc.ca_file
+    settings.DIRECTORY_AGENT_GROUP_DN = samba_dc.agents_dn
+    settings.DIRECTORY_ADMIN_GROUP_DN = samba_dc.admins_dn
+    connections_close()
+    policy_forget()
+    yield ad_ou
+    connections_close()
+    policy_forget()
