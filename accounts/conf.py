@@ -34,6 +34,11 @@ DEFAULTS = {
     # the apps the person is signed in to through the portal (the single sign-on app's reader,
     # a higher layer). "Sign out of this app" posts to ``accounts:app_signout``.
     "ACCOUNTS_APP_SIGNINS": "sso.selectors.apps_signed_in_for_user",
+    # Dotted name of ``f(*, user, raw_password, reason) -> bool`` that writes a new password to
+    # where else it lives (the company directory app, a higher layer), last of
+    # ``user_password_set``'s writes: its ``ValidationError`` refuses the password and rolls
+    # everything back. Empty: the portal's own record only.
+    "ACCOUNTS_PASSWORD_WRITE": "directory.services.password_write",
     # Dotted names of ``f(*, stdout)`` that ``seed_demo`` calls after the people (higher layers'
     # demo data, e.g. the demo CRM's client: named here, never imported).
     "ACCOUNTS_DEMO_SEEDERS": ["demo_crm.seed.demo_crm_seed"],

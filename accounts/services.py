@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts import conf, sessions
 from accounts.errors import WrongPassword
@@ -53,7 +54,8 @@ def user_password_set(
     session of the user except ``keep_session_key``; audit ``account.password_changed``.
 
     ``reason`` says which flow changed it (``reset``, ``change``, ``expired``). Raises
-    ``ValidationError`` with the reasons when the password is refused; nothing changes then.
+    ``ValidationError`` with the reasons when the password is refused (by our rules or by the
+    company directory, ``ACCOUNTS_PASSWORD_WRITE``); nothing changes then.
     Once it commits, ``accounts.signals.password_changed`` is sent (apps' sign-ins end).
     """
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -68,6 +70,9 @@ def user_password_set(
     user.password_changed_at = now
     user.save(update_fields=["password", "password_changed_at"])
     ended = sessions.sessions_end(user=user, except_session_key=keep_session_key)
+    write = conf.get("ACCOUNTS_PASSWORD_WRITE")
+    if write:  # last: its refusal (ValidationError) rolls back everything above
+        import_string(write)(user=user, raw_password=raw_password, reason=reason)
     audit_record(
         event="account.password_changed",
         request=request,

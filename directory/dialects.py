@@ -90,7 +90,9 @@ class LockPolicy:
 
     threshold: int  # failed binds that lock; 0: the directory never locks
     duration: timedelta | None  # how long a lock lasts; None: until an admin clears it
-    window: timedelta | None = None  # failures older than this are forgotten (AD observation window)
+    window: timedelta | None = (
+        None  # failures older than this are forgotten (AD observation window)
+    )
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,11 @@ class Dialect:
         as member (AD: nested, ``member:1.2.840.113556.1.4.1941:=``). ``user_dn`` arrives
         unescaped: the dialect escapes it (``ldap3.utils.conv.escape_filter_chars``)."""
         raise NotImplementedError
+
+    def identifier_clauses(self, typed: str) -> list[str]:
+        """More filter clauses (escaped) that find a person by what they typed, besides the
+        mapped username and email (AD: ``userPrincipalName``, ``DOMAIN\\name``). None by default."""
+        return []
 
     # --- account state ------------------------------------------------------------------------
     def disabled(self, entry: Entry) -> bool:

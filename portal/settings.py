@@ -76,6 +76,7 @@ LOCAL_APPS = [
     "audit",
     "accounts",
     "messaging",
+    "directory",
     "signin",
     "reset",
     "notices",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # A limit's store that does not answer: the 503 "try again in a minute" page, never a 500.
     "portal.middleware.LimitStoreDownMiddleware",
+    # The directory does not answer (any door's sign-in, a reset, an unlock): a clear 503 page.
+    "directory.middleware.DirectoryDownMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -215,6 +218,11 @@ CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"] = {
     "task": "tickets.reconcile_locks",
     "schedule": 300.0,
 }
+CELERY_BEAT_SCHEDULE["tickets-robots-sla"] = {
+    "task": "tickets.robots_sla_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Passwords and authentication -----------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -273,6 +281,51 @@ AXES_DISABLE_ACCESS_LOG = True  # the audit trail and signin.UserSession record 
 # W006 wants the IP inside axes' own lockout key; our per-IP limit is a separate counter (signin/),
 # so an IP never widens or narrows an account's lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- The company directory (Active Directory or OpenLDAP, see directory/ and docs/directory.md) ---
+# Empty DIRECTORY_URL: no directory, the portal's own accounts only (``make run``, the tests).
+DIRECTORY_URLS = list_var("DIRECTORY_URL", [])  # several, comma-separated: tried in order
+DIRECTORY_KIND = env.str("DIRECTORY_KIND", default="openldap").strip().lower()
+if DIRECTORY_KIND not in {"ad", "openldap"}:
+    raise ConfigError(f"DIRECTORY_KIND={DIRECTORY_KIND!r} must be ad or openldap")
+for _url in DIRECTORY_URLS:
+    if not _url.lower().startswith(("ldap://", "ldaps://")):
+        raise ConfigError(f"DIRECTORY_URL holds {_url!r}: each must start with ldap:// or ldaps://")
+DIRECTORY_BIND_DN = env.str("DIRECTORY_BIND_DN", default="")
+DIRECTORY_BIND_PASSWORD = env.str("DIRECTORY_BIND_PASSWORD", default="")
+_bind_file = env.str("DIRECTORY_BIND_PASSWORD_FILE", default="")
+if _bind_file:
+    try:
+        DIRECTORY_BIND_PASSWORD = Path(_bind_file).read_text(encoding="utf-8").strip()
+    except OSError as _exc:
+        raise ConfigError(
+            f"DIRECTORY_BIND_PASSWORD_FILE cannot be read ({_exc.strerror})"
+        ) from None
+DIRECTORY_BASE_DN = env.str("DIRECTORY_BASE_DN", default="")
+if DIRECTORY_URLS and not (DIRECTORY_BIND_DN and DIRECTORY_BIND_PASSWORD and DIRECTORY_BASE_DN):
+    raise ConfigError(
+        "DIRECTORY_URL is set: DIRECTORY_BIND_DN, DIRECTORY_BIND_PASSWORD (or _FILE) and "
+        "DIRECTORY_BASE_DN are required"
+    )
+DIRECTORY_USER_FILTER = env.str("DIRECTORY_USER_FILTER", default="")  # "": the kind's default
+DIRECTORY_ATTRIBUTE_MAP = env.str("DIRECTORY_ATTRIBUTE_MAP", default="")  # field=attr,...
+DIRECTORY_CA_FILE = env.str("DIRECTORY_CA_FILE", default="")
+if DIRECTORY_CA_FILE and not Path(DIRECTORY_CA_FILE).is_file():
+    raise ConfigError(f"DIRECTORY_CA_FILE={DIRECTORY_CA_FILE!r} is not a readable file")
+DIRECTORY_START_TLS = bool_var("DIRECTORY_START_TLS", False)
+DIRECTORY_CONNECT_TIMEOUT = int_var("DIRECTORY_CONNECT_TIMEOUT", 3, minimum=1, maximum=60)
+DIRECTORY_TIMEOUT = int_var("DIRECTORY_TIMEOUT", 5, minimum=1, maximum=120)
+DIRECTORY_AGENT_GROUP_DN = env.str("DIRECTORY_AGENT_GROUP_DN", default="")
+DIRECTORY_ADMIN_GROUP_DN = env.str("DIRECTORY_ADMIN_GROUP_DN", default="")
+DIRECTORY_CONTACTS_TRUSTED = bool_var("DIRECTORY_CONTACTS_TRUSTED", False)
+DIRECTORY_SELF_UNLOCK = bool_var("DIRECTORY_SELF_UNLOCK", True)
+DIRECTORY_SYNC_MINUTES = int_var("DIRECTORY_SYNC_MINUTES", 15, minimum=1, maximum=1440)
+if DIRECTORY_URLS:
+    CELERY_BEAT_SCHEDULE["directory-sync"] = {
+        "task": "directory.sync",
+        "schedule": DIRECTORY_SYNC_MINUTES * 60.0,
+        "options": {"expires": DIRECTORY_SYNC_MINUTES * 60.0},
+    }
 
 # --- Sessions and cookies -------------------------------------------------------------------
 SESSION_ENGINE = "signin.sessions"  # Django's database sessions, one write per sign-in
@@ -366,6 +419,7 @@ SMS_ALIYUN_TEMPLATES = dict(
 )
 SMS_ALIYUN_DEFAULT_TEMPLATE = env.str("SMS_ALIYUN_DEFAULT_TEMPLATE", default="")
 SMS_ALIYUN_ENDPOINT = url_var("SMS_ALIYUN_ENDPOINT", "https://dysmsapi.aliyuncs.com")
+
 
 # Messengers (messaging/messengers/, docs/messengers.md): WeCom, DingTalk, Feishu apps; each
 # secret may come from a file (NAME_FILE), as mounted by a secrets store.
