@@ -15,3 +15,13 @@ class TicketsConfig(AppConfig):
         signals.account_unlocked.connect(
             receivers.on_account_unlocked, dispatch_uid="tickets.unlocked"
         )
+        # The helpdesk group's robot hears of each new unlock request (docs/messengers.md).
+        from django.db.models.signals import post_save
+
+        # Imported in ready(): the receiver and the sender are models' modules.
+        from tickets import robot_receivers
+        from tickets.models import Ticket
+
+        post_save.connect(
+            robot_receivers.on_ticket_saved, sender=Ticket, dispatch_uid="tickets.robot"
+        )

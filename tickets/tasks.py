@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from tickets.robots import robots_sla_sweep
+
 
 @shared_task(name="tickets.notify_received", acks_late=True, ignore_result=True)
 def ticket_notify_received_task(ticket_id: int) -> bool:
@@ -21,3 +23,10 @@ def tickets_reconcile_locks_task() -> int:
     from tickets.services import tickets_received_catch_up, tickets_reconcile_locks
 
     return tickets_reconcile_locks() + tickets_received_catch_up()
+
+
+@shared_task(name="tickets.robots_sla_sweep", ignore_result=True)
+def tickets_robots_sla_sweep_task() -> int:
+    """Every minute (CELERY_BEAT_SCHEDULE["tickets-robots-sla"]): requests past their SLA, to
+    the helpdesk group's robot (once per deadline)."""
+    return robots_sla_sweep()
