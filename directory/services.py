@@ -31,7 +31,7 @@ from directory import conf
 from directory.connection import service_connection
 from directory.dialects import Entry, PasswordRefused
 from directory.models import DirectoryAccount
-from directory.selectors import directory_account_of, entries_of, entry_read
+from directory.selectors import directory_account_of, entries_of, entry_read, policy
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,10 @@ def password_write(*, user: User, raw_password: str, reason: str = "", **_: Any)
             raise ValidationError(
                 REFUSAL_MESSAGES[refused.code], code=f"directory_{refused.code}"
             ) from None
-        cleared = dialect.lock_clear(conn, entry) if reason == "reset" else False
+        cleared = False
+        if reason == "reset":  # a reset also unlocks (ppolicy may already have on the write)
+            cleared = dialect.lock_read(entry, policy(), timezone.now()).locked
+            dialect.lock_clear(conn, entry)
     audit_record(
         event="directory.password_written",
         user=user,
@@ -281,7 +284,7 @@ def password_write(*, user: User, raw_password: str, reason: str = "", **_: Any)
 def directory_lock_clear(*, user, how: str, actor=None, request: HttpRequest | None = None) -> bool:
     """Lift the directory's lock on ``user`` (an agent's unlock, a reset, a self-service unlock
     with a code); audited. Whether a lock was lifted."""
-    if not conf.enabled():
+    if not conf.enabled() or user is None:
         return False
     link = directory_account_of(user)
     if link is None or link.gone:

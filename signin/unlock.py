@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from audit.services import audit_record
+from directory.services import directory_lock_clear
 from portal.tasks import task_enqueue_on_commit
 from signin import lockout
 from signin.identity import identity_resolve
@@ -36,7 +37,8 @@ def lock_clear(
     """Lift the lock of an account (and of its known browsers) now and clear its counters and
     axes' records. ``how``: ``"manual"`` (an agent; the owner is told) or ``"reset"`` (a
     successful password reset). ``reason``: the agent's written reason, kept in the audit row.
-    Returns whether a lock was active."""
+    The company directory's lock on the account is lifted too (``directory.services``). Returns
+    whether a lock was active (the portal's or the directory's)."""
     from axes.handlers.proxy import AxesProxyHandler
 
     # Imported here: signin.tasks imports this module (the lock sweep runs locks_expire).
@@ -76,8 +78,12 @@ def lock_clear(
     )
     for key in sorted(keys):
         AxesProxyHandler.reset_attempts(username=key)
+    # The company directory's lock too (after the portal's writes: it cannot be rolled back).
+    directory_cleared = directory_lock_clear(
+        user=identity.user, how=how, actor=actor, request=request
+    )
     if not locks:
-        return False
+        return directory_cleared
     user = identity.user or locks[0].user
     audit_record(
         event="signin.unlocked",
