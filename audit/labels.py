@@ -96,6 +96,12 @@ EVENT_LABELS = {
     "sso.logout_failed": _("App sign-in: logout could not be delivered to the app"),
     "sso.agent_signout": _("App sign-in: signed out of apps by an agent"),
     "ticket.app_signout": _("Agent signed the employee out of apps"),
+    "directory.account_created": _("Account made from the company directory"),
+    "directory.account_disabled": _("Account switched off by the company directory"),
+    "directory.account_enabled": _("Account switched on again by the company directory"),
+    "directory.password_written": _("New password written to the company directory"),
+    "directory.unlocked": _("Company directory lock lifted"),
+    "directory.self_unlocked": _("Unlocked by the employee with a code"),
 }
 
 

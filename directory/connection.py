@@ -83,8 +83,10 @@ def _pool(config: _Config) -> ldap3.ServerPool:
         for url in config.urls
     ]
     # FIRST: the first server that answers; active: each is tried once per open; exhaust: one
-    # that did not answer is left out for retry_seconds.
-    return ldap3.ServerPool(servers, ldap3.FIRST, active=1, exhaust=config.retry_seconds)
+    # that did not answer is left out for retry_seconds when there are others.
+    # A single server is always tried (leaving it out would only lengthen an outage).
+    exhaust = config.retry_seconds if len(servers) > 1 else False
+    return ldap3.ServerPool(servers, ldap3.FIRST, active=1, exhaust=exhaust)
 
 
 def _state() -> _Held:

@@ -1,5 +1,6 @@
 """The OpenLDAP dialect: slapd with the ppolicy overlay (``slapo-ppolicy``).
 
+Changes are followed by ``entryCSN`` (what syncrepl uses: it changes with every write).
 Lockout by ppolicy: ``pwdMaxFailure`` failed binds (``pwdLockout: TRUE``) set
 ``pwdAccountLockedTime``; it ends after ``pwdLockoutDuration`` seconds (0: until cleared).
 ``pwdAccountLockedTime: 000001010000Z`` is an administrative, permanent lock: the account is
@@ -93,7 +94,7 @@ class OpenLDAP(Dialect):
     }
     operational_attributes = (
         "entryUUID",
-        "modifyTimestamp",
+        "entryCSN",
         "pwdAccountLockedTime",
         "pwdFailureTime",
         "pwdPolicySubentry",
@@ -104,14 +105,15 @@ class OpenLDAP(Dialect):
         return str(entry.first("entryUUID") or "").lower()
 
     def change_marker(self, entry: Entry) -> str:
-        moment = generalized_time(entry.first("modifyTimestamp"))
-        return moment.strftime("%Y%m%d%H%M%SZ") if moment else ""
+        # entryCSN, not modifyTimestamp: it changes with every write (microseconds and a serial
+        # number), where two writes in one second share a modifyTimestamp. It sorts as text.
+        return str(entry.first("entryCSN") or "")
 
     def marker_key(self, marker: str):
         return marker or ""
 
     def changed_since_filter(self, marker: str) -> str:
-        return f"(modifyTimestamp>={escape_filter_chars(marker)})"
+        return f"(entryCSN>={escape_filter_chars(marker)})"
 
     def member_filter(self, user_dn: str) -> str:
         dn = escape_filter_chars(user_dn)

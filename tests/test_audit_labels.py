@@ -37,6 +37,7 @@ def test_every_event_the_code_writes_reads_as_words():
         "audit",
         "messaging",
         "accounts",
+        "directory",
         "signin",
         "reset",
         "notices",
@@ -49,6 +50,7 @@ def test_every_event_the_code_writes_reads_as_words():
             text = path.read_text()
             found |= set(re.findall(r'\bevent="([a-z_]+\.[a-z_]+)"', text))
             found |= set(re.findall(r'"(signin\.ip_blocked|signin\.locked)"', text))
+            found |= set(re.findall(r'"(directory\.account_(?:disabled|enabled))"', text))
             if app == "tickets":
                 found |= {f"ticket.{name}" for name in re.findall(r'\baudit\(\s*"([a-z_]+)"', text)}
     assert len(found) > 50
