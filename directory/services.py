@@ -232,7 +232,7 @@ def account_state_apply(
 
 
 # --- Password and lock written back ------------------------------------------------------------
-def password_write(*, user: User, raw_password: str, reason: str = "", **_: Any) -> bool:
+def password_write(*, user: User, raw_password: str, reason: str = "", **_kwargs: Any) -> bool:
     """``ACCOUNTS_PASSWORD_WRITE``: set ``user``'s new password in the directory (an account not
     linked to it: nothing, False). A reset also lifts the directory's lock. ``ValidationError``
     with a translated sentence when the directory's policy refuses; ``DirectoryUnavailable`` when

@@ -223,6 +223,11 @@ CELERY_BEAT_SCHEDULE["tickets-robots-sla"] = {
     "schedule": 60.0,
     "options": {"expires": 55},
 }
+CELERY_BEAT_SCHEDULE["notices-robots"] = {
+    "task": "notices.robots_sweep",
+    "schedule": 60.0,
+    "options": {"expires": 55},
+}
 
 # --- Passwords and authentication -----------------------------------------------------------
 PASSWORD_HASHERS = [
@@ -325,6 +330,13 @@ if DIRECTORY_URLS:
         "task": "directory.sync",
         "schedule": DIRECTORY_SYNC_MINUTES * 60.0,
         "options": {"expires": DIRECTORY_SYNC_MINUTES * 60.0},
+    }
+    # Once a day every person, not only the changed ones (AD: a group membership change does not
+    # change the member's uSNChanged, so agent and admin rights from groups follow then).
+    CELERY_BEAT_SCHEDULE["directory-sync-full"] = {
+        "task": "directory.sync",
+        "schedule": 24 * 3600.0,
+        "kwargs": {"full": True},
     }
 
 # --- Sessions and cookies -------------------------------------------------------------------
