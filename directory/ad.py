@@ -151,18 +151,16 @@ class ActiveDirectory(Dialect):
         return f"(uSNChanged>={_int(marker)})"
 
     def sync_start_marker(self, conn) -> str:
-        """Where the answering DC stands now (rootDSE ``highestCommittedUSN``): what a sync that
-        read everything up to now can keep as its marker."""
+        """The first change a sync that starts now has not read: the answering DC's rootDSE
+        ``highestCommittedUSN`` + 1 (read before the search; anything changed meanwhile gets a
+        higher USN and is read again by the next run)."""
         conn.search("", "(objectClass=*)", ldap3.BASE, attributes=["highestCommittedUSN"])
         entries = [r for r in conn.response or [] if r.get("type") == "searchResEntry"]
-        if not entries:
-            return ""
-        return self.change_marker(
-            Entry(
-                dn="",
-                attributes={"uSNChanged": entries[0]["attributes"].get("highestCommittedUSN")},
-            )
-        )
+        found = entries[0]["attributes"].get("highestCommittedUSN") if entries else None
+        if isinstance(found, list):
+            found = found[0] if found else None
+        highest = _int(found, -1)
+        return str(highest + 1) if highest >= 0 else ""
 
     def member_filter(self, user_dn: str) -> str:
         return f"(member:{IN_CHAIN}:={escape_filter_chars(user_dn)})"
