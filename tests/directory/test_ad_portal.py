@@ -4,6 +4,7 @@ directory's refusal on the new-password step, the DC down, filter input escaped.
 
 from __future__ import annotations
 
+import ldap3
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -151,3 +152,12 @@ def test_sign_in_by_upn_and_down_level_name(samba_dc, person):  # noqa: F811
     for typed in (person.upn, f"CORP\\{person.sam}"):
         assert signed_in(post_login(browser(), typed, PASSWORD)), typed
     assert User.objects.filter(directory_account__dn=person.dn).count() == 1
+
+
+def test_a_disabled_directory_account_cannot_sign_in_or_reset(samba_dc, person):  # noqa: F811
+    assert signed_in(post_login(browser(), person.sam, PASSWORD))
+    user = User.objects.get(username__iexact=person.sam)
+    samba_dc.modify(person.dn, {"userAccountControl": [(ldap3.MODIFY_REPLACE, [514])]})
+    assert not signed_in(post_login(browser(), person.sam, PASSWORD))
+    with pytest.raises(ValidationError):
+        password_write(user=user, raw_password=NEW, reason="reset")
