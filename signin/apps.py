@@ -24,6 +24,14 @@ class SigninConfig(AppConfig):
 
         throwaway_hash()
 
+        # A lock storm tells the security group's robot (docs/messengers.md). Imported in
+        # ready(): the receiver's module reads the models.
+        from signin import robot_receivers, signals
+
+        signals.account_locked.connect(
+            robot_receivers.on_account_locked, dispatch_uid="signin.lock_storm"
+        )
+
 
 def last_login_update(sender, user, request=None, **kwargs) -> None:
     """Django's ``update_last_login``, except for a sign-in, whose records write it."""

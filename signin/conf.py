@@ -28,6 +28,10 @@ DEFAULTS = {
     "SIGNIN_LOCK_MAX_MINUTES": 24 * 60,
     # From this failure on, the sign-in page says how many attempts are left.
     "SIGNIN_WARN_FROM_FAILURE": 3,
+    # A lock storm (docs/messengers.md): this many accounts locked from one network (/24, IPv6
+    # /64) within the minutes below tells the security group's robot, once per window.
+    "SIGNIN_LOCK_STORM_ACCOUNTS": 10,
+    "SIGNIN_LOCK_STORM_MINUTES": 5,
     # The known-browser cookie: name and lifetime (renewed by each successful sign-in).
     "SIGNIN_KNOWN_BROWSER_COOKIE": "portal_kb",
     "SIGNIN_KNOWN_BROWSER_DAYS": 90,
