@@ -42,6 +42,7 @@ import ldap3
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+SBIN = ("/usr/sbin", "/sbin")
 CACHE = Path(os.environ.get("PORTAL_TEST_CACHE", ROOT / "var" / "test-cache"))
 
 REALM = "CORP.EXAMPLE"
@@ -83,9 +84,14 @@ def delegation_sddl(sid: str) -> str:
     )
 
 
+def _which(tool: str) -> str | None:
+    """A tool on PATH or in the sbin folders (Samba's daemon and ``ip`` live there)."""
+    return shutil.which(tool, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN]))
+
+
 def samba_reason() -> str | None:
     for tool in ("samba", "samba-tool"):
-        if shutil.which(tool) is None:
+        if _which(tool) is None:
             return f"{tool} is missing (apt-get install samba samba-ad-dc winbind)"
     if os.geteuid() != 0:
         return "Samba's domain controller runs as root only"
@@ -93,7 +99,7 @@ def samba_reason() -> str | None:
 
 
 def samba_version() -> str:
-    out = subprocess.run(["samba", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run([_which("samba"), "--version"], capture_output=True, text=True, check=True)
     return out.stdout.split()[-1]
 
 
@@ -106,7 +112,7 @@ def _recipe_hash() -> str:
 
 def _tool(*args: str, conf: Path) -> str:
     out = subprocess.run(
-        ["samba-tool", *args, "-s", str(conf)], capture_output=True, text=True, timeout=300
+        [_which("samba-tool"), *args, "-s", str(conf)], capture_output=True, text=True, timeout=300
     )
     if out.returncode != 0:
         raise RuntimeError(f"samba-tool {args[:2]} failed: {out.stderr[-2000:]}")
@@ -117,7 +123,7 @@ def _provision(target: Path) -> None:
     """A new domain in ``target`` (offline: no server runs while it is set up)."""
     subprocess.run(
         [
-            "samba-tool", "domain", "provision", "--use-rfc2307", f"--realm={REALM}",
+            _which("samba-tool"), "domain", "provision", "--use-rfc2307", f"--realm={REALM}",
             f"--domain={DOMAIN}", "--server-role=dc", "--dns-backend=NONE",
             "--host-name=dc1", f"--adminpass={ADMIN_PASSWORD}", f"--targetdir={target}",
         ],
@@ -221,7 +227,9 @@ def _forget_old(*, keep: Path) -> None:
 
 
 def _has_address(address: str) -> bool:
-    out = subprocess.run(["ip", "-o", "-4", "addr", "show", "dev", "lo"], capture_output=True)
+    out = subprocess.run(
+        [_which("ip"), "-o", "-4", "addr", "show", "dev", "lo"], capture_output=True
+    )
     return f" {address}/" in out.stdout.decode()
 
 
@@ -244,7 +252,7 @@ class _Address:
 
 def _claim_address() -> _Address:
     """A loopback address of its own for this session's DC, 127.0.0.1 as a last resort."""
-    for address in ADDRESSES[1:] if shutil.which("ip") else ():
+    for address in ADDRESSES[1:] if _which("ip") else ():
         lock = open(CACHE / f"samba-{address}.lock", "w")  # noqa: SIM115 (held for the session)
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -257,7 +265,7 @@ def _claim_address() -> _Address:
         if _has_address(address):
             return _Address(address, False, lock)
         added = subprocess.run(
-            ["ip", "addr", "add", f"{address}/32", "dev", "lo"], capture_output=True
+            [_which("ip"), "addr", "add", f"{address}/32", "dev", "lo"], capture_output=True
         )
         if added.returncode == 0:
             return _Address(address, True, lock)
@@ -270,7 +278,9 @@ def _claim_address() -> _Address:
 
 def _release_address(claimed: _Address) -> None:
     if claimed.added:
-        subprocess.run(["ip", "addr", "del", f"{claimed.address}/32", "dev", "lo"], check=False)
+        subprocess.run(
+            [_which("ip"), "addr", "del", f"{claimed.address}/32", "dev", "lo"], check=False
+        )
     claimed.lock.close()
 
 
@@ -322,7 +332,8 @@ class DomainController:
         began = time.monotonic()
         log = open(self.folder / "samba.out", "ab")  # noqa: SIM115 (the child's output)
         self.process = subprocess.Popen(
-            ["samba", "--foreground", "--no-process-group", "-M", "single", "-s", str(self.conf)],
+            [_which("samba"), "--foreground", "--no-process-group", "-M", "single",
+             "-s", str(self.conf)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True,
         )  # fmt: skip
