@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 
 import ldap3
@@ -11,7 +12,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from directory import conf
 from directory.connection import service_connection
-from directory.dialects import DirectoryLock, Entry, LockPolicy
+from directory.dialects import DirectoryLock, DirectoryUnavailable, Entry, LockPolicy
 from directory.models import DirectoryAccount
 
 POLICY_TTL_SECONDS = 300
@@ -109,3 +110,30 @@ def directory_lock_for_user(*, user, now: datetime | None = None) -> DirectoryLo
     if entry is None:
         return None
     return conf.dialect().lock_read(entry, policy(), now or timezone.now())
+
+
+@dataclass(frozen=True)
+class DirectoryLockView:
+    """What the lock page, the ticket page and the lock-status API show of the directory's lock."""
+
+    locked: bool = False
+    since: datetime | None = None
+    until: datetime | None = None  # None while locked: until someone lifts it
+    failures: int = 0
+    unreachable: bool = False  # the directory did not answer: its state is unknown
+
+
+def directory_lock_view(*, user) -> DirectoryLockView | None:
+    """The directory's lock on ``user`` for a page; None when there is no directory or the
+    account is not a directory account. Never raises for a directory that does not answer."""
+    if not conf.enabled() or directory_account_of(user) is None:
+        return None
+    try:
+        lock = directory_lock_for_user(user=user)
+    except DirectoryUnavailable:
+        return DirectoryLockView(unreachable=True)
+    if lock is None:
+        return None
+    return DirectoryLockView(
+        locked=lock.locked, since=lock.since, until=lock.until, failures=lock.failures
+    )

@@ -14,10 +14,13 @@ from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET
 
 from audit.services import audit_record
+from directory.conf import enabled as directory_enabled
+from directory.selectors import directory_lock_view
 from portal import limits
 from portal.net import client_ip
 from portal.times import iso_local, retry_after_seconds
 from signin import conf
+from signin.identity import identity_resolve
 from signin.selectors import lock_status as signin_lock_status
 
 SECRET_HEADER = "X-Portal-Secret"  # noqa: S105 (a header name)
@@ -48,6 +51,27 @@ def _username_problem(username: str | None) -> str | None:
     if any(not ch.isprintable() for ch in username):
         return "the username contains control characters"
     return None
+
+
+def _directory_lock(username: str):
+    if not directory_enabled():
+        return None
+    user = identity_resolve(typed=username).user
+    return directory_lock_view(user=user) if user is not None else None
+
+
+def _directory_json(view) -> dict | None:
+    """The company directory's lock: null when the account is not a directory account."""
+    if view is None:
+        return None
+    if view.unreachable:
+        return {"reachable": False}
+    return {
+        "reachable": True,
+        "locked": view.locked,
+        "locked_until": iso_local(view.until) if view.locked else None,
+        "failures": view.failures,
+    }
 
 
 @require_GET
@@ -95,14 +119,18 @@ def lock_status(request: HttpRequest) -> JsonResponse:
     now = timezone.now()
     state = signin_lock_status(username=username)
     locked_until = state.locked_until if state.locked else None
+    directory = _directory_lock(username)
+    if not state.locked and directory is not None and directory.locked:
+        locked_until = directory.until
     response = JsonResponse(
         {
             "username": username,
-            "locked": bool(state.locked),
+            "locked": bool(state.locked or (directory is not None and directory.locked)),
             "locked_until": iso_local(locked_until),
             "retry_after": retry_after_seconds(locked_until, now=now) if locked_until else None,
             "reference": state.reference if state.locked else None,
-        },
+        }
+        | ({"directory": _directory_json(directory)} if directory_enabled() else {}),
         json_dumps_params={"ensure_ascii": False},
     )
     add_never_cache_headers(response)

@@ -27,9 +27,10 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.passwords import password_rules
 from accounts.services import user_password_set
+from directory.selectors import directory_lock_view
 from portal.net import client_ip
 from portal.times import retry_after_seconds
-from signin import conf, flow, nexts
+from signin import browsers, conf, flow, nexts
 from signin.attempt import Refusal, attempt_of
 from signin.door_guard import door_guard
 from signin.forms import CodeForm, ExpiredPasswordForm, SigninForm
@@ -238,6 +239,16 @@ def locked_view(request: HttpRequest) -> HttpResponse:
     return render(request, "signin/unlocked.html", context)
 
 
+def _directory_lock(request: HttpRequest, lock):
+    """The company directory's lock on the account, shown only to a browser the account knows
+    (its owner's): to anyone else the page stays the same for every name."""
+    if lock.scope == Scope.IP or lock.user_id is None:
+        return None
+    if not browsers.known_browser_id(request, lock.user):
+        return None
+    return directory_lock_view(user=lock.user)
+
+
 def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
     now = timezone.now()
     seconds = retry_after_seconds(lock.locked_until, now=now)
@@ -260,6 +271,7 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "unlock_url": reverse("tickets:unlock") + "?" + urlencode(unlock_query),
         "login_url": nexts.with_next(reverse("signin:login"), next_url),
         "again_url": reverse("signin:locked") + "?" + urlencode(again_query),
+        "directory_lock": _directory_lock(request, lock),
     }
     response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     response["Retry-After"] = str(seconds)

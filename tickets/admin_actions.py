@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from directory.selectors import directory_lock_view
 from sso.selectors import app_signins_for_user, apps_signed_in_for_user
 from tickets import conf, selectors, services
 from tickets.errors import TicketError
@@ -217,6 +218,7 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         "events": ticket.events.select_related("actor").order_by("created_at", "id"),
         "timeline": selectors.account_timeline(ticket=ticket),
         "lock": selectors.ticket_lock_now(ticket=ticket),
+        "directory_lock": directory_lock_view(user=ticket.user) if known else None,
         "sla_state": sla_state,
         "sla_label": SLA_LABELS[sla_state],
         "text_max": conf.get("TICKETS_TEXT_MAX_LENGTH"),
