@@ -17,6 +17,13 @@ DEFAULTS = {
     "SSO_LOGOUT_TOKEN_SECONDS": 120,
     # A back-channel logout still undelivered this long after the sign-out is dropped (failed).
     "SSO_LOGOUT_DELIVERY_SECONDS": 3600,
+    # A client's logo (sso.logos): the largest upload, the most pixels it may declare (checked
+    # before decoding: no decompression bomb), the side of the square it is scaled to fit, and
+    # the most its re-encoded bytes may take in the database.
+    "SSO_LOGO_MAX_UPLOAD_BYTES": 2_000_000,
+    "SSO_LOGO_MAX_PIXELS": 4096 * 4096,
+    "SSO_LOGO_SIZE": 256,
+    "SSO_LOGO_STORED_MAX_BYTES": 200_000,
 }
 
 

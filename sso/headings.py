@@ -8,10 +8,19 @@ from django.utils.translation import gettext as _
 from sso.selectors import client_for_next
 
 
-def heading_for_next(next_url: str) -> str | None:
-    """ "Sign in to 销售易 CRM" when ``next`` is an authorization request of a registered
-    client, else None (the page's own heading)."""
+class Heading(str):
+    """The heading's text, with the client's logo (its URL and alt text; "" without one)."""
+
+    logo_url: str = ""
+    logo_alt: str = ""
+
+
+def heading_for_next(next_url: str) -> Heading | None:
+    """ "Sign in to 销售易 CRM" (and the CRM's logo) when ``next`` is an authorization request of
+    a registered client, else None (the page's own heading)."""
     client = client_for_next(next_url)
     if client is None:
         return None
-    return _("Sign in to %(client)s") % {"client": str(client)}
+    heading = Heading(_("Sign in to %(client)s") % {"client": str(client)})
+    heading.logo_url, heading.logo_alt = client.logo_url, client.logo_alt
+    return heading

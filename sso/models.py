@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.auth.hashers import identify_hasher
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 from oauth2_provider.validators import AllowedURIValidator
@@ -69,6 +71,10 @@ class Client(AbstractApplication):
         default=False,
         help_text=_("The portal always sends sid; tick this if the app requires it."),
     )
+
+    # The SHA-256 of the logo's re-encoded bytes (``ClientLogo``), empty without one: the
+    # logo's versioned URL and ETag, known with the client's row and without reading the bytes.
+    logo_digest = models.CharField(_("logo digest"), max_length=64, blank=True, editable=False)
 
     class Meta(AbstractApplication.Meta):
         verbose_name = _("single sign-on client")
@@ -142,6 +148,38 @@ class Client(AbstractApplication):
     @property
     def pkce_required(self) -> bool:
         return self.profile != Profile.XIAOSHOUYI
+
+    @property
+    def logo_url(self) -> str:
+        """The logo's URL, which changes with the logo (served with a long cache), or ""."""
+        if not self.logo_digest:
+            return ""
+        return reverse("oauth2_provider:client-logo", args=[self.pk, self.logo_digest[:16]])
+
+    @property
+    def logo_alt(self) -> str:
+        return gettext("%(app)s logo") % {"app": str(self)}
+
+
+class ClientLogo(models.Model):
+    """A client's logo as ``sso.logos`` re-encoded it (PNG or WebP, a few kB): in the database,
+    so every web node serves it without shared media storage."""
+
+    client = models.OneToOneField(
+        Client, primary_key=True, on_delete=models.CASCADE, related_name="logo"
+    )
+    content = models.BinaryField(_("image"))
+    content_type = models.CharField(_("content type"), max_length=32)
+    digest = models.CharField(_("SHA-256"), max_length=64)
+    side = models.PositiveSmallIntegerField(_("side in pixels"))
+    updated_at = models.DateTimeField(_("updated"))
+
+    class Meta:
+        verbose_name = _("client logo")
+        verbose_name_plural = _("client logos")
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.digest[:16]}"
 
 
 class Subject(models.Model):

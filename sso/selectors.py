@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from oauth2_provider.models import get_refresh_token_model
 
 from sso import conf
-from sso.models import AppSignIn, Client, Profile
+from sso.models import AppSignIn, Client, ClientLogo, Profile
 
 RefreshToken = get_refresh_token_model()
 
@@ -139,3 +139,13 @@ def app_signins_for_user(*, user, limit: int = 20) -> list[AppSignIn]:
         .select_related("client")
         .order_by("-signed_in_at", "-id")[:limit]
     )
+
+
+def client_logo_digest(*, client_pk: int) -> str | None:
+    """The current logo's digest of a client (its ETag), or None without a logo."""
+    digest = Client.objects.filter(pk=client_pk).values_list("logo_digest", flat=True).first()
+    return digest or None
+
+
+def client_logo(*, client_pk: int) -> ClientLogo | None:
+    return ClientLogo.objects.filter(client_id=client_pk).first()

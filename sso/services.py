@@ -31,7 +31,8 @@ from portal.db import insert_statement, run_together, update_by_pk_statement
 from sso import backchannel, conf
 from sso.claims import subject_of
 from sso.hashers import ClientSecretHasher
-from sso.models import AppSignIn, Client, CodeUse
+from sso.logos import PreparedLogo
+from sso.models import AppSignIn, Client, ClientLogo, CodeUse
 
 AccessToken = get_access_token_model()
 RefreshToken = get_refresh_token_model()
@@ -383,3 +384,30 @@ def client_secret_rehash(*, stored: str, secret: str) -> None:
     Client.objects.filter(client_secret=stored, hash_client_secret=True).update(
         client_secret=make_password(secret, hasher=ClientSecretHasher.algorithm)
     )
+
+
+# --- Client logos ---------------------------------------------------------------------------
+@transaction.atomic
+def client_logo_set(*, client: Client, logo: PreparedLogo) -> None:
+    """Store ``logo`` (``sso.logos.logo_prepare``'s re-encoded image) as the client's logo; its
+    URL changes with it, so no browser keeps showing the old one."""
+    ClientLogo.objects.update_or_create(
+        client=client,
+        defaults={
+            "content": logo.content,
+            "content_type": logo.content_type,
+            "digest": logo.digest,
+            "side": logo.side,
+            "updated_at": timezone.now(),
+        },
+    )
+    client.logo_digest = logo.digest
+    Client.objects.filter(pk=client.pk).update(logo_digest=logo.digest)
+
+
+@transaction.atomic
+def client_logo_remove(*, client: Client) -> None:
+    """The client shows no logo any more."""
+    ClientLogo.objects.filter(client=client).delete()
+    client.logo_digest = ""
+    Client.objects.filter(pk=client.pk).update(logo_digest="")

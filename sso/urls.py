@@ -11,7 +11,7 @@ shows on the authorize page with its recovery time and the token endpoint answer
 from django.urls import path, re_path
 
 from signin.door_guard import door_guard
-from sso import views
+from sso import views, views_logo
 
 app_name = "oauth2_provider"
 
@@ -28,4 +28,9 @@ urlpatterns = [
     path("o/userinfo/", views.UserInfoView.as_view(), name="user-info"),
     path("o/.well-known/jwks.json", views.JwksView.as_view(), name="jwks-info"),
     path("o/logout/", views.LogoutView.as_view(), name="rp-initiated-logout"),
+    path(
+        "o/clients/<int:client_pk>/logo/<str:version>",
+        views_logo.client_logo,
+        name="client-logo",
+    ),
 ]
