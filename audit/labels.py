@@ -101,7 +101,6 @@ EVENT_LABELS = {
     "directory.account_enabled": _("Account switched on again by the company directory"),
     "directory.password_written": _("New password written to the company directory"),
     "directory.unlocked": _("Company directory lock lifted"),
-    "directory.self_unlocked": _("Unlocked by the employee with a code"),
 }
 
 

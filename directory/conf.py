@@ -31,7 +31,6 @@ DEFAULTS = {
     "DIRECTORY_AGENT_GROUP_DN": "",
     "DIRECTORY_ADMIN_GROUP_DN": "",
     "DIRECTORY_CONTACTS_TRUSTED": False,
-    "DIRECTORY_SELF_UNLOCK": True,
     "DIRECTORY_SYNC_MINUTES": 15,
     # A server that did not answer is skipped for this long before it is tried again.
     "DIRECTORY_SERVER_RETRY_SECONDS": 30,
