@@ -94,9 +94,9 @@ def _run(*, full: bool) -> SyncResult:
                 continue
             page.append(entry_of(item))
             if len(page) >= int(conf.get("DIRECTORY_SYNC_PAGE_SIZE")):
-                highest = _page_apply(page, result, highest)
+                highest = _page_apply(page, result, highest, full=full)
                 page = []
-        highest = _page_apply(page, result, highest)
+        highest = _page_apply(page, result, highest, full=full)
         result.switched_off = _gone_apply(conn)
     state.marker = f"{next_marker or highest}@{server}" if (next_marker or highest) else ""
     state.finished_at, state.seen = timezone.now(), result.read
@@ -112,10 +112,14 @@ def _run(*, full: bool) -> SyncResult:
     return result
 
 
-def _page_apply(page: list[Entry], result: SyncResult, highest: str) -> str:
+def _page_apply(page: list[Entry], result: SyncResult, highest: str, *, full: bool) -> str:
+    """Apply one page; an entry seen as it is skipped, except in a full run with agent or admin
+    groups (a membership change does not change the member's entry on AD)."""
     if not page:
         return highest
     dialect = conf.dialect()
+    groups = bool(conf.get("DIRECTORY_AGENT_GROUP_DN") or conf.get("DIRECTORY_ADMIN_GROUP_DN"))
+    recheck = full and groups
     guids = [dialect.guid(entry) for entry in page]
     links = {
         link.guid: link
@@ -130,7 +134,7 @@ def _page_apply(page: list[Entry], result: SyncResult, highest: str) -> str:
         if marker and (not highest or dialect.marker_key(marker) > dialect.marker_key(highest)):
             highest = marker
         link = links.get(guid)
-        if link is not None and link.change_marker == marker and not link.gone:
+        if link is not None and link.change_marker == marker and not link.gone and not recheck:
             continue  # seen as it is
         try:
             if account_from_entry(entry=entry) is not None:

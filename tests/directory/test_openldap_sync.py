@@ -106,3 +106,28 @@ def test_the_directory_down_changes_nothing(openldap):
     assert not User.objects.filter(username="li.na").exists()
     openldap.start()
     assert users_sync().updated == 1  # and the lock was let go
+
+
+def test_a_full_run_follows_group_membership(openldap, settings):
+    from accounts.roles import HELPDESK_AGENTS
+    from accounts.services import roles_sync
+
+    roles_sync()
+    group = f"cn=helpdesk,{'ou=groups,dc=corp,dc=example'}"
+    conn = openldap.root()
+    conn.add(
+        group, ["groupOfNames"], {"cn": "helpdesk", "member": [f"uid=nobody,{openldap_people()}"]}
+    )
+    conn.unbind()
+    settings.DIRECTORY_AGENT_GROUP_DN = group
+    dn = openldap.person_add("li.na", PASSWORD)
+    users_sync()
+    assert not User.objects.get(username="li.na").is_staff
+    openldap.modify(group, {"member": [(ldap3.MODIFY_ADD, [dn])]})  # the person's entry unchanged
+    users_sync(full=True)
+    user = User.objects.get(username="li.na")
+    assert user.is_staff and user.groups.filter(name=HELPDESK_AGENTS).exists()
+
+
+def openldap_people() -> str:
+    return "ou=people,dc=corp,dc=example"
