@@ -304,3 +304,17 @@ def directory_lock_clear(*, user, how: str, actor=None, request: HttpRequest | N
             data={"how": how},
         )
     return cleared
+
+
+OLD_PASSWORD_GRACE = _(
+    "Windows and other systems may still accept your old password for up to an hour; use the "
+    "new one."
+)
+
+
+def reset_done_note() -> str | None:
+    """What the reset's done page adds for a directory that keeps an old password valid for a
+    while after a reset (AD, Samba: ``old password allowed period``, 60 minutes by default)."""
+    if conf.enabled() and conf.get("DIRECTORY_KIND") == "ad":
+        return str(OLD_PASSWORD_GRACE)
+    return None

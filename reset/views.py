@@ -21,6 +21,7 @@ from accounts import codes
 from accounts.forms import CodeForm, NewPasswordForm, ResetStartForm, SecondFactorForm
 from accounts.models import CodeChannel
 from accounts.passwords import password_rules
+from directory.services import reset_done_note
 from portal.net import client_ip
 from reset import conf
 from reset import flow as reset
@@ -252,6 +253,9 @@ class NewPasswordView(View):
                 "Sign in with your new password."
             ),
         )
+        note = reset_done_note()
+        if note:
+            messages.info(request, note)
         # The reset began on the way to an app (its checked ``next``, kept on the flow): the
         # sign-in goes on there. Checked again: the client may have been removed meanwhile.
         return redirect(

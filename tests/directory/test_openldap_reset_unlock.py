@@ -55,6 +55,18 @@ def test_a_reset_writes_the_new_password_to_the_directory(openldap, person, brow
     written = AuditEvent.objects.get(event="directory.password_written")
     assert written.data["reason"] == "reset"
     assert AuditEvent.objects.filter(event="reset.completed").exists()
+    page = browser.client.get(response["Location"]).content.decode()
+    assert "Sign in with your new password." in page
+    assert "old password for up to an hour" not in page  # OpenLDAP keeps no old password
+
+
+def test_the_done_page_warns_of_ads_old_password_grace(settings):
+    from directory.services import reset_done_note
+
+    settings.DIRECTORY_URLS, settings.DIRECTORY_KIND = ["ldaps://dc.corp.example"], "ad"
+    assert "old password for up to an hour" in reset_done_note()
+    settings.DIRECTORY_URLS = []
+    assert reset_done_note() is None
 
 
 def test_the_directorys_history_refusal_is_shown_and_nothing_is_half_done(
