@@ -7,6 +7,10 @@ Per attempt: resolve the account (username, email or phone), count the attempt b
 when it has a usable one, otherwise against a stand-in account built the same way with a
 throw-away hash by the default hasher (``signin.identity.account_stand_in``), so an unknown or
 password-less account does the same work as a real one (one account object, one verify).
+
+With a company directory (``DIRECTORY_URL``), the attempt the gate let through is checked by
+the directory (``directory.authn``: a search, then a bind as the person or as a DN naming
+nobody) plus the stand-in's hash, for every name; see ``_directory_check``.
 """
 
 from __future__ import annotations
