@@ -27,6 +27,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.passwords import password_rules
 from accounts.services import user_password_set
+from directory.conf import enabled as directory_enabled
 from directory.selectors import directory_lock_view
 from portal.net import client_ip
 from portal.times import retry_after_seconds
@@ -242,6 +243,10 @@ def locked_view(request: HttpRequest) -> HttpResponse:
 def _directory_lock(request: HttpRequest, lock):
     """The company directory's lock on the account, shown only to a browser the account knows
     (its owner's): to anyone else the page stays the same for every name."""
+    # Looked for only with a directory and a known-browser cookie: a browser without one (an
+    # attacker's, usually) gets a page made by the same work for every name.
+    if not directory_enabled() or not browsers.cookie_present(request):
+        return None
     if lock.scope == Scope.IP or lock.user_id is None:
         return None
     if not browsers.known_browser_id(request, lock.user):
