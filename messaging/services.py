@@ -372,7 +372,7 @@ def messaging_notify_user(
     user: Any,
     kind: str,
     context: dict,
-    channels: tuple[str, ...] | list[str] = ("email", "sms"),
+    channels: tuple[str, ...] | list[str] = ("email", "sms", *PERSON_CHANNELS),
     secret: bool = False,
     expires_at: datetime | None = None,
     priority: str | None = None,

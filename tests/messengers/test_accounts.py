@@ -177,3 +177,17 @@ def test_the_reset_by_messenger_says_the_same_for_every_account(wecom_api, reset
     assert pages[0] == pages[1] == pages[2]
     assert len(wecom_api.texts_to("zhang.wei")) == 1
     assert [m.to for m in mail.outbox] == [["li.na@corp.example.cn"]]  # the fallback to email
+
+
+def test_security_notices_reach_a_verified_messenger_id_too(
+    wecom_api, client, django_capture_on_commit_callbacks
+):
+    """A lock notice goes to every verified contact, the WeCom id included."""
+    UserFactory(username="zhang.wei", language="en")
+    messenger_ids_import(text="zhang.wei,wecom,zhang.wei")
+    for attempt in range(5):
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/login/", {"username": "zhang.wei", "password": f"no {attempt}"})
+    [text] = wecom_api.texts_to("zhang.wei")
+    assert "lock" in text.lower()
+    assert mail.outbox  # and the email still goes

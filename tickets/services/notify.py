@@ -16,6 +16,7 @@ import logging
 
 from messaging.errors import MessagingError
 from messaging.kinds import Priority
+from messaging.messengers import PERSON_CHANNELS
 from messaging.services import messaging_notify_user
 from portal.net import browser_label
 from tickets.models import Channel, Ticket
@@ -27,7 +28,11 @@ KIND_UPDATE = "ticket_update"
 
 
 def _send(
-    ticket: Ticket, *, kind: str, context: dict, channels: tuple[str, ...] = ("email", "sms")
+    ticket: Ticket,
+    *,
+    kind: str,
+    context: dict,
+    channels: tuple[str, ...] = ("email", "sms", *PERSON_CHANNELS),
 ) -> int:
     """Queue ``kind`` to the account's verified contacts on ``channels``; how many were queued."""
     if ticket.user_id is None or ticket.over_account_limit:
