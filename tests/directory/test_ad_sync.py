@@ -81,3 +81,9 @@ def test_groups_make_agents_and_admins(samba_dc, staff_people):  # noqa: F811
     samba_dc.modify(chen.dn, {"description": [(ldap3.MODIFY_REPLACE, ["touched"])]})
     users_sync()
     assert account(chen).is_staff is False
+    # A membership change alone leaves the person's uSNChanged as it was: the full run sees it.
+    samba_dc.modify(samba_dc.admins_dn, {"member": [(ldap3.MODIFY_DELETE, [liu.dn])]})
+    assert users_sync().read == 0
+    assert account(liu).is_superuser is True
+    users_sync(full=True)
+    assert account(liu).is_superuser is False
