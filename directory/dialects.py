@@ -184,10 +184,12 @@ class Dialect:
 def dialect_for(kind: str) -> Dialect:
     """The dialect of ``DIRECTORY_KIND``."""
     if kind == "ad":
+        # Imported here: each dialect's module imports this one (its base class).
         from directory.ad import ActiveDirectory
 
         return ActiveDirectory()
     if kind == "openldap":
+        # Imported here: each dialect's module imports this one (its base class).
         from directory.openldap import OpenLDAP
 
         return OpenLDAP()

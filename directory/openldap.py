@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import ldap3
 from ldap3.utils.conv import escape_filter_chars
 
+from directory import conf
 from directory.dialects import (
     Dialect,
     DirectoryLock,
@@ -125,8 +126,6 @@ class OpenLDAP(Dialect):
     def policy_read(self, conn) -> LockPolicy:
         """The first ``pwdPolicy`` entry under the base (the overlay's ``olcPPolicyDefault``;
         the bind account needs read on it). None found, or ``pwdLockout`` off: it never locks."""
-        from directory import conf
-
         base = self.policy_dn or conf.base_dn()
         scope = ldap3.BASE if self.policy_dn else ldap3.SUBTREE
         conn.search(

@@ -57,6 +57,7 @@ def test_the_layers_are_in_the_order_the_readme_states():
         "audit",
         "messaging",
         "accounts",
+        "directory",
         "signin",
         "reset",
         "notices",
