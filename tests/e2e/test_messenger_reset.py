@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 
 from accounts.messenger_ids import messenger_ids_import
-from tests.e2e.conftest import _playwright, chromium, page  # noqa: F401 (the browser fixtures)
 from tests.factories import UserFactory
+from tests.messengers.conftest import wecom_api  # noqa: F401 (the local WeCom fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "a long new passphrase for the messenger"
