@@ -29,7 +29,7 @@ logging.disable(logging.WARNING)
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
 
 from bench._common import test_db_create  # noqa: E402
 from tests.directory import slapd as ldap  # noqa: E402
@@ -63,6 +63,28 @@ def people_load(server: ldap.Slapd, count: int) -> None:
         capture_output=True,
     )
     server.start()
+
+
+class Counted:
+    """Counts the statements sent to the database (every one, however many)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __enter__(self):
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._wrapper.__exit__(*exc)
 
 
 def signin_p50s(client_local: Client, client_dir: Client) -> tuple[float, float]:
@@ -130,7 +152,7 @@ def _measure(server: ldap.Slapd) -> int:
         )
         directory_connection.connections_close()
         people_load(server, PEOPLE)
-        with CaptureQueriesContext(connection) as queries:
+        with Counted() as queries:
             started = time.perf_counter()
             first = users_sync(full=True)
             seconds = time.perf_counter() - started
@@ -139,7 +161,7 @@ def _measure(server: ldap.Slapd) -> int:
             f"{seconds:.1f} s ({first.read / seconds:.0f} a second), {len(queries)} queries "
             f"({len(queries) / max(first.updated, 1):.1f} an account)"
         )
-        with CaptureQueriesContext(connection) as queries:
+        with Counted() as queries:
             started = time.perf_counter()
             again = users_sync()
             seconds = time.perf_counter() - started
