@@ -156,7 +156,8 @@ def message_spend(
         taken = limits.take([(cap, subject) for cap, subject, _reason in caps])
     except limits.LimitStoreDown as exc:
         if channel == "sms" or channel in PERSON_CHANNELS:
-            limits.store_down_logged(exc, outcome=f"the {channel} message is refused")
+            what = "SMS" if channel == "sms" else f"{channel} message"
+            limits.store_down_logged(exc, outcome=f"the {what} is refused")
             return Refusal(STORE_DOWN)
         limits.store_down_logged(exc, outcome=f"the {channel} goes uncounted")
         return None
