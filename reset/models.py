@@ -25,6 +25,10 @@ class ResetFlow(models.Model):
         DONE = "done", _("password changed")
         FAILED = "failed", _("stopped after too many wrong codes")
 
+    class Purpose(models.TextChoices):
+        RESET = "reset", _("password reset")
+        UNLOCK = "unlock", _("unlock with a code (password kept)")
+
     key_hash = models.CharField(max_length=64, unique=True)
     identifier_key = models.CharField(_("typed identifier (keyed hash)"), max_length=64)
     typed = models.CharField(
@@ -48,6 +52,13 @@ class ResetFlow(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=8,
+        choices=Purpose.choices,
+        default=Purpose.RESET,
+        help_text=_("A reset ends with a new password; an unlock lifts the lock and keeps it."),
     )
     channel = models.CharField(_("channel"), max_length=8, choices=CodeChannel.choices)
     state = models.CharField(
@@ -93,7 +104,7 @@ class ResetFlow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"reset {self.pk} {self.state}"
+        return f"{self.purpose} {self.pk} {self.state}"
 
     def is_expired(self, now=None) -> bool:
         return (now or timezone.now()) >= self.expires_at

@@ -30,6 +30,7 @@ class UnlockHow(models.TextChoices):
     EXPIRED = "expired", _("ran out")
     MANUAL = "manual", _("unlocked by an agent")
     RESET = "reset", _("password reset")
+    SELF_UNLOCK = "self_unlock", _("unlocked by its owner with a code")
 
 
 class Lock(models.Model):
@@ -60,7 +61,7 @@ class Lock(models.Model):
     sources = models.JSONField(_("IPs and browsers involved"), default=list, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     ended_how = models.CharField(
-        _("how it ended"), max_length=8, choices=UnlockHow.choices, blank=True
+        _("how it ended"), max_length=16, choices=UnlockHow.choices, blank=True
     )
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
