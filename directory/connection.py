@@ -72,6 +72,11 @@ def _tls(config: _Config) -> ldap3.Tls:
     )
 
 
+# ldap3's pool sleeps POOLING_LOOP_TIMEOUT (10 s by default) after a round in which no server
+# answered; with one round (active=1) that only delays the "directory down" page.
+ldap3.set_config_parameter("POOLING_LOOP_TIMEOUT", 0)
+
+
 def _pool(config: _Config) -> ldap3.ServerPool:
     servers = [
         ldap3.Server(
