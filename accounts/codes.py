@@ -57,6 +57,7 @@ PURPOSE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 # Which message template set carries the code, per purpose (messages/<kind>/ in accounts).
 MESSAGE_KINDS = {
     "reset": "reset_code",
+    "unlock": "unlock_code",  # the lock page's unlock with a code (reset.unlock)
     "contact_verify": "contact_code",
     "messenger_verify": "messenger_code",
 }

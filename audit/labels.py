@@ -30,6 +30,8 @@ EVENT_LABELS = {
     "reset.refused": _("Reset refused"),
     "reset.blocked": _("Self-service reset blocked"),
     "reset.block_lifted": _("Reset block lifted"),
+    "reset.unlock_requested": _("Unlock code requested"),
+    "reset.self_unlocked": _("Account unlocked with a code (password kept)"),
     "reset.invite_sent": _("Reset link sent by the helpdesk"),
     "code.sent": _("Code sent"),
     "code.refused": _("Code not sent"),

@@ -35,9 +35,11 @@ KIND_PRIORITIES: dict[str, Priority] = {
     "verification_code": Priority.CODE,
     "contact_code": Priority.CODE,
     "reset_invite": Priority.CODE,  # an agent's one-time reset link
+    "unlock_code": Priority.CODE,  # reset: the lock page's unlock with a code
     "account_password_changed": Priority.SECURITY,
     "contact_changed": Priority.SECURITY,
     "reset_blocked": Priority.SECURITY,
+    "account_self_unlocked": Priority.SECURITY,  # reset: unlocked with a code
     "two_step_enabled": Priority.SECURITY,
     "two_step_disabled": Priority.SECURITY,
     # signin

@@ -271,6 +271,9 @@ AXES_FAILURE_LIMIT = LOCKOUT_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOCKOUT_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# The lock page's "I know my password: unlock with a code" (reset.conf, reset.unlock); off: a
+# reset (or the helpdesk) after every lock.
+SELF_UNLOCK_ENABLED = bool_var("SELF_UNLOCK_ENABLED", True)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429

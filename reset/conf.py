@@ -14,6 +14,8 @@ DEFAULTS = {
     "RESET_BLOCK_AFTER_FAILURES": 20,  # consecutive wrong codes that block self-service reset
     "RESET_BLOCK_HOURS": 24,
     "RESET_INVITE_TTL_SECONDS": 3600,  # an agent's reset link works for an hour, once
+    # The lock page offers an unlock with a code (no reset); env SELF_UNLOCK_ENABLED.
+    "SELF_UNLOCK_ENABLED": True,
 }
 
 

@@ -3,7 +3,8 @@
 ``reset_start`` and ``reset_resend`` only write the flow and queue ``reset_code_dispatch``; the
 task finds the account from what was typed (the first time), applies the account's own caps
 (``accounts.codes``: silent, audited) and queues the code through the outbox. When no SMS can go,
-the owner's verified email gets the code instead. Idempotent: a redelivered task, or one
+the owner's verified email gets the code instead. An unlock's code goes only to an account that
+is locked (the portal's lock or the directory's). Idempotent: a redelivered task, or one
 superseded by a resend, sends nothing. ``reset_dispatch_sweep`` (beat, every 30 s) queues again
 the codes whose task never reached the broker.
 """
@@ -23,6 +24,7 @@ from audit.services import audit_record
 from portal.tasks import task_enqueue_on_commit
 from reset import limits
 from reset.models import ResetFlow
+from reset.unlock import account_locked
 
 
 def dispatch_on_commit(flow_id: int, send_no: int) -> None:
@@ -89,10 +91,20 @@ def _send(flow: ResetFlow) -> str:
             data={"flow": flow.pk, "reason": "blocked"},
         )
         return "blocked"
+    if flow.purpose == ResetFlow.Purpose.UNLOCK and not account_locked(user):
+        # Nothing to unlock: no code (the browser's page is the same as for a locked account).
+        audit_record(
+            event="reset.code_withheld",
+            user=user,
+            subject=user.get_username(),
+            ip=flow.ip,
+            data={"flow": flow.pk, "reason": "not_locked"},
+        )
+        return "not_locked"
     issue = codes.code_issue(
         user=user,
         channel=flow.channel,
-        purpose="reset",
+        purpose=flow.purpose,
         flow_id=flow.pk,
         context={"ip": flow.ip or ""},
     )
@@ -103,7 +115,7 @@ def _send(flow: ResetFlow) -> str:
         fallback = codes.code_issue(
             user=user,
             channel=CodeChannel.EMAIL,
-            purpose="reset",
+            purpose=flow.purpose,
             flow_id=flow.pk,
             context={"ip": flow.ip or "", "sms_fallback": True},
         )

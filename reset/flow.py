@@ -37,7 +37,7 @@ from accounts.services import user_password_set
 from audit.services import audit_record
 from messaging.services import messaging_notify_user
 from portal.net import browser_label, client_ip, user_agent
-from reset import conf, dispatch, limits
+from reset import conf, dispatch, limits, unlock
 from reset.keys import sha, typed_key
 from reset.models import ResetFlow
 from reset.outcome import Outcome
@@ -49,6 +49,7 @@ from signin.unlock import lock_clear
 logger = logging.getLogger(__name__)
 
 SESSION_KEY = "accounts.reset_flow"
+UNLOCK_SESSION_KEY = "reset.unlock_flow"  # an unlock's flow: a reset in the same browser goes on
 OPEN_STATES = (
     ResetFlow.State.CODE_SENT,
     ResetFlow.State.SECOND_FACTOR,
@@ -57,17 +58,24 @@ OPEN_STATES = (
 
 
 # --- reads --------------------------------------------------------------------------------------
-def flow_key_from_session(request: HttpRequest) -> str:
+def session_key(purpose: str) -> str:
+    return UNLOCK_SESSION_KEY if purpose == ResetFlow.Purpose.UNLOCK else SESSION_KEY
+
+
+def flow_key_from_session(request: HttpRequest, purpose: str = ResetFlow.Purpose.RESET) -> str:
     """The browser's flow key, or "" when absent or not the shape we store."""
-    key = request.session.get(SESSION_KEY)
+    key = request.session.get(session_key(purpose))
     if not isinstance(key, str) or not 20 <= len(key) <= 100:
         return ""
     return key
 
 
-def flow_from_session(request: HttpRequest, *, lock: bool = False) -> ResetFlow | None:
-    key = flow_key_from_session(request)
-    return flow_by_key(key, lock=lock) if key else None
+def flow_from_session(
+    request: HttpRequest, *, lock: bool = False, purpose: str = ResetFlow.Purpose.RESET
+) -> ResetFlow | None:
+    key = flow_key_from_session(request, purpose)
+    flow = flow_by_key(key, lock=lock) if key else None
+    return flow if flow is None or flow.purpose == purpose else None
 
 
 def flow_by_key(key: str, *, lock: bool = False) -> ResetFlow | None:
@@ -155,13 +163,21 @@ def _audit_refusal(*, request: HttpRequest, subject: str, outcome: Outcome, step
 
 # --- 1. start -----------------------------------------------------------------------------------
 def reset_start(
-    *, request: HttpRequest, identifier: str, channel: str, next_url: str = ""
+    *,
+    request: HttpRequest,
+    identifier: str,
+    channel: str,
+    next_url: str = "",
+    purpose: str = ResetFlow.Purpose.RESET,
 ) -> Outcome:
-    """Start a reset for whatever was typed; store the flow key in the session. ``next_url``
-    (checked by the caller, ``signin.nexts``) is kept on the flow: the sign-in after the reset
-    returns there, whichever step the browser is at when it comes back."""
+    """Start a reset (or, ``purpose="unlock"``, an unlock with a code: ``reset.unlock``) for
+    whatever was typed; store the flow key in the session. ``next_url`` (checked by the caller,
+    ``signin.nexts``) is kept on the flow: the sign-in after the reset returns there, whichever
+    step the browser is at when it comes back."""
     if channel not in codes.CHANNELS:
         raise ValueError("channel must be email or sms")
+    if purpose not in ResetFlow.Purpose.values:
+        raise ValueError("purpose must be reset or unlock")
     ip = client_ip(request)
     key = typed_key(identifier)
     typed = normalize_identifier(identifier)[:254]
@@ -181,6 +197,7 @@ def reset_start(
             key_hash=sha(flow_key),
             identifier_key=key,
             typed=typed,
+            purpose=purpose,
             channel=channel,
             created_at=now,
             expires_at=now + timedelta(seconds=conf.get("RESET_FLOW_TTL_SECONDS")),
@@ -192,7 +209,9 @@ def reset_start(
             return_to=next_url[: nexts.NEXT_MAX_LENGTH],
         )
         audit_record(
-            event="reset.requested",
+            event="reset.requested"
+            if purpose == ResetFlow.Purpose.RESET
+            else "reset.unlock_requested",
             request=request,
             actor=None,
             subject=subject,
@@ -200,17 +219,19 @@ def reset_start(
         )
         limits.count_send(ip=ip, key=key, channel=channel)
         dispatch.dispatch_on_commit(flow.pk, 1)
-    request.session[SESSION_KEY] = flow_key
+    request.session[session_key(purpose)] = flow_key
     return Outcome(ok=True, next_step="verify")
 
 
 # --- 1b. resend ---------------------------------------------------------------------------------
-def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome:
+def reset_resend(
+    *, request: HttpRequest, channel: str | None = None, purpose: str = ResetFlow.Purpose.RESET
+) -> Outcome:
     """A new code for the browser's flow (after 60 s), optionally by the other channel."""
     ip = client_ip(request)
     now = timezone.now()
     with transaction.atomic():
-        flow = flow_from_session(request, lock=True)
+        flow = flow_from_session(request, lock=True, purpose=purpose)
         refusal = _not_at(flow, ResetFlow.State.CODE_SENT, now=now, invited=False)
         if refusal is not None:
             return refusal
@@ -243,6 +264,8 @@ def reset_resend(*, request: HttpRequest, channel: str | None = None) -> Outcome
 
 # --- 2. the code --------------------------------------------------------------------------------
 def _verified(flow: ResetFlow, *, now: datetime, request, how: str) -> Outcome:
+    if flow.purpose == ResetFlow.Purpose.UNLOCK:
+        return unlock.unlock_complete(flow=flow, now=now, request=request)
     flow.state = (
         ResetFlow.State.SECOND_FACTOR if has_second_factor(flow.user) else ResetFlow.State.READY
     )
@@ -285,7 +308,7 @@ def reset_verify(
         usable = device is not None and bool(flow.user_active)  # disabled since the code went
         if not usable or account_blocked is not None or flow.started_by_id:
             # A device that holds no code (never saved): the same check, which never matches.
-            device = ContactCodeDevice(flow=flow.pk, purpose="reset", channel=flow.channel)
+            device = ContactCodeDevice(flow=flow.pk, purpose=flow.purpose, channel=flow.channel)
         # Wrong codes are counted on the flow row (below), not on the device.
         ok = codes.device_check(device=device, code=code, count_failure=False)
         if ok:

@@ -56,11 +56,11 @@ def restart_page(request: HttpRequest, error: str) -> HttpResponse:
 
 
 def _open_flow(
-    request: HttpRequest, *, at: str | None = None
+    request: HttpRequest, *, at: str | None = None, purpose: str = ResetFlow.Purpose.RESET
 ) -> tuple[ResetFlow | None, HttpResponse | None]:
     """The browser's flow, or the response that takes it elsewhere: the restart page when it
     cannot go on, a redirect to its step when it is not at ``at``."""
-    flow = reset.flow_from_session(request)
+    flow = reset.flow_from_session(request, purpose=purpose)
     problem = reset.flow_problem(flow)
     if problem:
         return None, restart_page(request, problem)
@@ -82,6 +82,7 @@ sensitive = method_decorator(
 @sensitive
 class StartView(View):
     template = "reset/start.html"
+    purpose = ResetFlow.Purpose.RESET
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self._page(request, ResetStartForm())
@@ -95,14 +96,18 @@ class StartView(View):
             identifier=form.cleaned_data["identifier"],
             channel=form.cleaned_data["channel"],
             next_url=nexts.next_of(request),
+            purpose=self.purpose,
         )
         if outcome.ok:
-            return _next(outcome)
+            return self._next(outcome)
         if outcome.error == "sms_capped":
             form = ResetStartForm(
                 initial={"identifier": form.cleaned_data["identifier"], "channel": "email"}
             )
         return self._page(request, form, outcome=outcome, status=_status(outcome))
+
+    def _next(self, outcome: Outcome) -> HttpResponse:
+        return _next(outcome)
 
     def _page(self, request, form, *, outcome: Outcome | None = None, status=HTTPStatus.OK):
         return render(
@@ -122,9 +127,10 @@ class StartView(View):
 @sensitive
 class VerifyView(View):
     template = "reset/verify.html"
+    purpose = ResetFlow.Purpose.RESET
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        flow, elsewhere = _open_flow(request, at=ResetFlow.State.CODE_SENT)
+        flow, elsewhere = _open_flow(request, at=ResetFlow.State.CODE_SENT, purpose=self.purpose)
         if elsewhere:
             return elsewhere
         return self._page(request, flow, CodeForm())
@@ -133,36 +139,41 @@ class VerifyView(View):
         action = request.POST.get("action", "verify")
         if action in ("resend", "resend_email", "resend_sms"):
             channel = {"resend_email": "email", "resend_sms": "sms"}.get(action)
-            outcome = reset.reset_resend(request=request, channel=channel)
+            outcome = reset.reset_resend(request=request, channel=channel, purpose=self.purpose)
             if outcome.ok:
                 messages.info(request, _("A new code is on its way. Earlier codes no longer work."))
-                return redirect("reset:verify")
+                return redirect(request.path)
             return self._refused(request, outcome, CodeForm())
         if action == "continue":
             outcome = reset.reset_invite_accept(request=request)
             return _next(outcome) if outcome.ok else self._refused(request, outcome, CodeForm())
         form = CodeForm(request.POST)
         if not form.is_valid():
-            flow, elsewhere = _open_flow(request)
+            flow, elsewhere = _open_flow(request, purpose=self.purpose)
             if elsewhere:
                 return elsewhere
             return self._page(request, flow, form, status=HTTPStatus.BAD_REQUEST)
         outcome = reset.reset_verify(
-            flow_key=reset.flow_key_from_session(request),
+            flow_key=reset.flow_key_from_session(request, self.purpose),
             code=form.cleaned_data["code"],
             ip=client_ip(request),
             request=request,
         )
-        if outcome.ok or outcome.error == "already_verified":
+        if outcome.ok:
+            return self._passed(request, outcome)
+        if outcome.error == "already_verified":
             return _next(outcome)
         return self._refused(request, outcome, form)
+
+    def _passed(self, request: HttpRequest, outcome: Outcome) -> HttpResponse:
+        return _next(outcome)
 
     def _refused(self, request, outcome: Outcome, form) -> HttpResponse:
         if outcome.restart:
             return restart_page(request, outcome.error)
         if outcome.error == "already_verified":
             return _next(outcome)
-        flow = reset.flow_from_session(request)
+        flow = reset.flow_from_session(request, purpose=self.purpose)
         if flow is None:
             return restart_page(request, "no_flow")
         return self._page(request, flow, form, outcome=outcome, status=_status(outcome))
@@ -181,6 +192,7 @@ class VerifyView(View):
                 "ttl_minutes": codes.code_ttl_seconds() // 60,
                 "cooldown_seconds": codes.resend_cooldown_seconds(),
                 "next": flow.return_to,
+                "unlock": flow.purpose == ResetFlow.Purpose.UNLOCK,
             },
             status=status,
         )

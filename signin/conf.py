@@ -57,6 +57,9 @@ DEFAULTS = {
     # page or a reset carry this local ``next`` (the single sign-on app: an authorization request
     # only for a registered client and one of its registered redirect URIs). Empty: any local path.
     "SIGNIN_NEXT_ALLOWED": "sso.selectors.next_allowed",
+    # Dotted name of a callable () -> bool: whether the lock page offers the reset app's "unlock
+    # with a code" (its SELF_UNLOCK_ENABLED). Empty: not offered.
+    "SIGNIN_SELF_UNLOCK_OFFERED": "reset.unlock.self_unlock_enabled",
     # --- /api/lock-status (signin.api) ----------------------------------------------------------
     # Shared secret (environment variable); empty turns the API off.
     "LOCK_STATUS_API_SECRET": "",

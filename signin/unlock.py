@@ -22,7 +22,7 @@ from signin.selectors import locks_active, locks_ran_out
 from signin.signals import account_unlocked, lock_signal_send
 from signin.typed_counter import typed_counts_end, typed_keys_of
 
-UNLOCK_HOWS = {UnlockHow.MANUAL, UnlockHow.RESET}
+UNLOCK_HOWS = {UnlockHow.MANUAL, UnlockHow.RESET, UnlockHow.SELF_UNLOCK}
 
 
 @transaction.atomic
@@ -35,8 +35,9 @@ def lock_clear(
     reason: str = "",
 ) -> bool:
     """Lift the lock of an account (and of its known browsers) now and clear its counters and
-    axes' records. ``how``: ``"manual"`` (an agent; the owner is told) or ``"reset"`` (a
-    successful password reset). ``reason``: the agent's written reason, kept in the audit row.
+    axes' records. ``how``: ``"manual"`` (an agent; the owner is told), ``"reset"`` (a
+    successful password reset) or ``"self_unlock"`` (the owner, with a code; ``reset.unlock``
+    tells the owner). ``reason``: the agent's written reason, kept in the audit row.
     The company directory's lock on the account is lifted too (``directory.services``). Returns
     whether a lock was active (the portal's or the directory's)."""
     from axes.handlers.proxy import AxesProxyHandler
@@ -45,7 +46,7 @@ def lock_clear(
     from signin import tasks
 
     if how not in UNLOCK_HOWS:
-        raise ValueError(f"lock_clear: how must be 'manual' or 'reset', not {how!r}")
+        raise ValueError(f"lock_clear: how must be one of {sorted(UNLOCK_HOWS)}, not {how!r}")
     identity = identity_resolve(typed=username)
     if not identity.key:
         return False

@@ -254,6 +254,15 @@ def _directory_lock(request: HttpRequest, lock):
     return directory_lock_view(user=lock.user)
 
 
+def _self_unlock_url(*, username: str, next_url: str) -> str:
+    """The reset app's "unlock with a code" (named by a setting), or "" when it is off."""
+    offered = conf.get("SIGNIN_SELF_UNLOCK_OFFERED")
+    if not offered or not import_string(offered)():
+        return ""
+    query = ({"username": username} if username else {}) | ({"next": next_url} if next_url else {})
+    return reverse("reset:unlock_start") + ("?" + urlencode(query) if query else "")
+
+
 def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
     now = timezone.now()
     seconds = retry_after_seconds(lock.locked_until, now=now)
@@ -277,6 +286,7 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "login_url": nexts.with_next(reverse("signin:login"), next_url),
         "again_url": reverse("signin:locked") + "?" + urlencode(again_query),
         "directory_lock": _directory_lock(request, lock),
+        "self_unlock_url": _self_unlock_url(username=username, next_url=next_url),
     }
     response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     response["Retry-After"] = str(seconds)
