@@ -331,6 +331,24 @@ def device_check(*, device: ContactCodeDevice, code: object, count_failure: bool
     return device.verify_token(normalized, count_failure=count_failure)
 
 
+def address_code_check(
+    *, user: User, purpose: str, code: object, address: str, channel: str | None = None
+) -> tuple[bool, int]:
+    """Check ``code`` on the latest code of ``user`` and ``purpose``, right only if it was sent to
+    ``address`` (and on ``channel``, when given); the device is locked. Returns (right, tries
+    left). No audit: call it inside the transaction that audits the outcome."""
+    normalized = code_normalize(code)
+    device = _device_for(user=user, purpose=purpose, flow_id=None, lock=True)
+    ok = bool(
+        device is not None
+        and normalized is not None
+        and device.address == address
+        and (channel is None or device.channel == channel)
+        and device.verify_token(normalized)
+    )
+    return ok, device.tries_left if device is not None else 0
+
+
 def code_verify(
     *,
     user: User,

@@ -17,7 +17,7 @@ from accounts import codes, conf
 from accounts.codes import CodeIssue
 from accounts.errors import ContactChangeError
 from accounts.masking import mask_contact
-from accounts.models import CodeChannel, ContactCodeDevice, User
+from accounts.models import CodeChannel, User
 from accounts.services import current_password_confirm
 from audit.services import audit_record
 from messaging.errors import MessagingError
@@ -90,22 +90,12 @@ def contact_change_confirm(*, request: HttpRequest, user: User, code: str) -> st
     if change is None:
         raise ContactChangeError(_("There is no change waiting for a code. Start again."))
     kind, value = change["kind"], change["value"]
-    normalized = codes.code_normalize(code)
     now = timezone.now()
     with transaction.atomic():
-        device = (
-            ContactCodeDevice.objects.select_for_update()
-            .filter(user=user, purpose=PURPOSE, flow__isnull=True)
-            .first()
-        )
-        ok = (
-            device is not None
-            and normalized is not None
-            and device.address == value
-            and device.verify_token(normalized)
+        ok, tries_left = codes.address_code_check(
+            user=user, purpose=PURPOSE, code=code, address=value
         )
         if not ok:
-            tries_left = device.tries_left if device is not None else 0
             audit_record(
                 event="contact.code_failed",
                 request=request,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts import codes
 from accounts.codes import CodeIssue
 from accounts.errors import ContactChangeError
-from accounts.models import CodeChannel, ContactCodeDevice, MessengerId, User
+from accounts.models import CodeChannel, MessengerId, User
 from audit.services import audit_record
 from messaging.errors import InvalidRecipient
 from messaging.messengers import dingtalk, feishu, wecom
@@ -88,21 +88,10 @@ def messenger_id_confirm(*, request: HttpRequest, user: User, code: str) -> Mess
     if change is None:
         raise ContactChangeError(_("There is no id waiting for a code. Start again."))
     provider, value = change["provider"], change["value"]
-    normalized = codes.code_normalize(code)
     with transaction.atomic():
-        device = (
-            ContactCodeDevice.objects.select_for_update()
-            .filter(user=user, purpose=PURPOSE, flow__isnull=True)
-            .first()
+        ok, tries_left = codes.address_code_check(
+            user=user, purpose=PURPOSE, code=code, address=value, channel=provider
         )
-        ok = bool(
-            device is not None
-            and normalized is not None
-            and device.address == value
-            and device.channel == provider
-            and device.verify_token(normalized)
-        )
-        tries_left = device.tries_left if device is not None else 0
         if not ok:
             audit_record(
                 event="messenger.code_failed",
