@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts import messenger_ids
@@ -79,6 +80,7 @@ def messengers_edit(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@sensitive_post_parameters("code")
 @login_required
 def messenger_verify(request: HttpRequest) -> HttpResponse:
     change = messenger_ids.pending(request)
