@@ -1,4 +1,4 @@
-"""A small HTTP client for the SMS providers (standard library only).
+"""A small HTTP client for the SMS providers and the messengers (standard library only).
 
 Network trouble (refused, reset, DNS, timeout) is a ``TransientDeliveryError``; an HTTP reply of
 any status is returned for the provider to interpret.
@@ -58,9 +58,22 @@ _opener = urllib.request.build_opener(_NoRedirect)
 def post(
     url: str, *, data: bytes, headers: dict[str, str], provider: str, timeout: float | None = None
 ) -> Reply:
+    return send("POST", url, data=data, headers=headers, provider=provider, timeout=timeout)
+
+
+def send(
+    method: str,
+    url: str,
+    *,
+    data: bytes | None,
+    headers: dict[str, str],
+    provider: str,
+    timeout: float | None = None,
+) -> Reply:
+    """One request, never redirected (the messengers' JSON client sends through it too)."""
     if urlsplit(url).scheme not in {"http", "https"}:
         raise PermanentDeliveryError(f"{provider}: the API URL must be http(s)")
-    request = urllib.request.Request(url, data=data, headers=headers, method="POST")  # noqa: S310
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310
     if timeout is None:
         timeout = float(conf.get("SMS_HTTP_TIMEOUT"))
     try:
