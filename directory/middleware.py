@@ -6,13 +6,11 @@ changed and no failure was counted against the person (``signin.backends`` gave 
 from __future__ import annotations
 
 from collections.abc import Callable
-from http import HTTPStatus
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers
+from django.http import HttpRequest, HttpResponse
 
 from directory.dialects import DirectoryUnavailable
+from portal.views import unavailable_response
 
 RETRY_AFTER_SECONDS = 60
 
@@ -27,21 +25,10 @@ class DirectoryDownMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DirectoryUnavailable):
             return None
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {
-                    "error": "directory_unavailable",
-                    "detail": "the company directory does not answer; try again in a minute",
-                },
-                status=HTTPStatus.SERVICE_UNAVAILABLE,
-            )
-        else:
-            response = render(
-                request,
-                "directory/unavailable.html",
-                {"retry_minutes": RETRY_AFTER_SECONDS // 60},
-                status=HTTPStatus.SERVICE_UNAVAILABLE,
-            )
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        add_never_cache_headers(response)
-        return response
+        return unavailable_response(
+            request,
+            error="directory_unavailable",
+            detail="the company directory does not answer; try again in a minute",
+            template="directory/unavailable.html",
+            retry_seconds=RETRY_AFTER_SECONDS,
+        )

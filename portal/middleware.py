@@ -8,11 +8,10 @@ from http import HTTPStatus
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from portal.limits import LimitStoreDown, store_down_logged
+from portal.views import unavailable_response
 
 
 class RejectNulQueryMiddleware:
@@ -95,21 +94,10 @@ class LimitStoreDownMiddleware:
         if not isinstance(exception, LimitStoreDown):
             return None
         store_down_logged(exception, outcome="refused with 503")
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {
-                    "error": "unavailable",
-                    "detail": "a rate limit cannot be checked right now; try again in a minute",
-                },
-                status=HTTPStatus.SERVICE_UNAVAILABLE,
-            )
-        else:
-            response = render(
-                request,
-                "portal/store_down.html",
-                {"retry_minutes": max(1, exception.retry_after // 60)},
-                status=HTTPStatus.SERVICE_UNAVAILABLE,
-            )
-        response["Retry-After"] = str(exception.retry_after)
-        add_never_cache_headers(response)
-        return response
+        return unavailable_response(
+            request,
+            error="unavailable",
+            detail="a rate limit cannot be checked right now; try again in a minute",
+            template="portal/store_down.html",
+            retry_seconds=exception.retry_after,
+        )

@@ -1,8 +1,9 @@
-"""Site-wide pages: home, health and the 400 page."""
+"""Site-wide pages: home, health, the 400 page and the 503 answer of a part that is down."""
 
 from __future__ import annotations
 
 import time
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.cache import cache
@@ -10,6 +11,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -38,6 +40,23 @@ csrf_cookie_only = decorator_from_middleware(_CsrfCookieOnly)
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """``handler400``: the portal's 400 page, in the visitor's language; never reads the body."""
     return render(request, "400.html", status=400)
+
+
+def unavailable_response(
+    request: HttpRequest, *, error: str, detail: str, template: str, retry_seconds: int
+) -> HttpResponse:
+    """The 503 of a part that does not answer (a limit's store, the directory): JSON under
+    ``/api/``, else the page ``template`` saying when to try again; ``Retry-After``, never
+    cached."""
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    if request.path.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"error": error, "detail": detail}, status=status)
+    else:
+        context = {"retry_minutes": max(1, retry_seconds // 60)}
+        response = render(request, template, context, status=status)
+    response["Retry-After"] = str(retry_seconds)
+    add_never_cache_headers(response)
+    return response
 
 
 def _check_database() -> dict:
