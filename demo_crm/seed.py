@@ -54,14 +54,17 @@ def demo_client_ensure(*, base_url: str) -> Client:
 
 
 def demo_crm_seed(*, stdout) -> None:
-    """``seed_demo``'s hook: the demo client, in debug only (its URIs are http)."""
-    if not settings.DEBUG:
-        stdout.write("\nDemo CRM: not seeded (it is served only with DJANGO_DEBUG=1).")
+    """``seed_demo``'s hook: the demo client, where the demo CRM is served (debug, or
+    ``DEMO_CRM_ENABLED``: the production-like ``make stack``, its URIs then https)."""
+    if not (settings.DEBUG or settings.DEMO_CRM_ENABLED):
+        stdout.write(
+            "\nDemo CRM: not seeded (it is served only with DJANGO_DEBUG=1 or DEMO_CRM_ENABLED=1)."
+        )
         return
     client = demo_client_ensure(base_url=settings.PORTAL_BASE_URL)
     stdout.write(
-        f"\nDemo CRM (a relying party, debug only): {settings.PORTAL_BASE_URL.rstrip('/')}"
+        f"\nDemo CRM (a demo relying party): {settings.PORTAL_BASE_URL.rstrip('/')}"
         f"{reverse('demo_crm:home')}\n"
         f"  client id {client.client_id}, secret {conf.get('DEMO_CRM_CLIENT_SECRET')} "
-        "(DEMO ONLY, debug only)"
+        "(DEMO ONLY: a known secret)"
     )

@@ -1,4 +1,4 @@
-"""The demo CRM's URLs, mounted at /demo-crm/ by portal/urls.py only when DEBUG is on."""
+"""The demo CRM's URLs, mounted at /demo-crm/ by portal/urls.py only with DEMO_CRM_ENABLED."""
 
 from django.urls import path
 

@@ -82,7 +82,8 @@ LOCAL_APPS = [
     "notices",
     "sso",
     "tickets",
-    # A demo relying party for `make run`; its URLs are mounted only in debug (portal/urls.py).
+    # A demo relying party for `make run` and `make stack`; its URLs are mounted only with
+    # DEMO_CRM_ENABLED (default: in debug; portal/urls.py).
     "demo_crm",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -481,6 +482,10 @@ NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)
 LOCK_STATUS_API_SECRET = env.str("LOCK_STATUS_API_SECRET", default="")
 # Emails and SMS sent during maintenance mention it (see notices/message_context.py).
 MESSAGING_CONTEXT_PROCESSORS = ["notices.message_context.maintenance_context"]
+
+# The demo CRM relying party at /demo-crm/ (demo_crm/, docs/sso.md): on in debug, and in the
+# production-like `make stack` (deploy/stack.py); never on a real deployment (its secret is known).
+DEMO_CRM_ENABLED = bool_var("DEMO_CRM_ENABLED", DEBUG)
 
 # --- Single sign-on: the OpenID Connect provider (sso/ on django-oauth-toolkit) -------------
 # https://django-oauth-toolkit.readthedocs.io/en/latest/settings.html ; docs/sso.md

@@ -21,8 +21,7 @@ urlpatterns = [
 ]
 
 if settings.DEBUG:
-    urlpatterns += [
-        path("dev/", include("messaging.urls_dev")),
-        # The demo CRM: a relying party that signs in through the portal (docs/sso.md, "Try it").
-        path("demo-crm/", include("demo_crm.urls")),
-    ]
+    urlpatterns += [path("dev/", include("messaging.urls_dev"))]
+if settings.DEMO_CRM_ENABLED:
+    # The demo CRM: a relying party that signs in through the portal (docs/sso.md, "Try it").
+    urlpatterns += [path("demo-crm/", include("demo_crm.urls"))]

@@ -37,6 +37,19 @@ def test_seed_demo_registers_no_demo_client_when_debug_is_off():
 
 
 @pytest.mark.usefixtures("demo_portal")
+def test_seed_demo_with_demo_crm_enabled_and_debug_off_registers_https_uris(settings):
+    # `make stack`: debug off, DEMO_CRM_ENABLED=1, the portal behind TLS.
+    settings.DEMO_CRM_ENABLED = True
+    settings.PORTAL_BASE_URL = "https://127.0.0.1:8443"
+    call_command("seed_demo", stdout=io.StringIO())
+    client = Client.objects.get(client_id="demo-crm")
+    assert client.redirect_uris.split() == [
+        "https://127.0.0.1:8443/demo-crm/callback/",
+        "https://localhost:8443/demo-crm/callback/",
+    ]
+
+
+@pytest.mark.usefixtures("demo_portal")
 def test_seed_demo_in_debug_registers_the_demo_client_once_with_its_known_secret(settings):
     settings.DEBUG = True
     settings.PORTAL_BASE_URL = "http://127.0.0.1:8000"
