@@ -1,0 +1,587 @@
+"""`make stack` / `make stack-down`: the production configuration on one machine.
+
+nginx (TLS, a self-signed certificate made on the first run) in front of two gunicorn nodes, the
+machine's PostgreSQL (the stack's own database), a Redis server of the stack's own on its own
+port, one Celery worker and one beat, debug off, and the demo CRM relying party. Every process
+runs unprivileged-friendly under ``var/stack/`` (pid files, logs, nginx's prefix and temp paths)
+on high loopback ports, so it runs beside anything else. Idempotent: ``up`` starts only what is
+not running; ``down`` stops what runs.
+
+    python deploy/stack.py up [service ...]   # all, or: redis web-1 web-2 worker beat nginx
+    python deploy/stack.py down [service ...]
+    python deploy/stack.py status
+    python deploy/stack.py env                  # the processes' environment, for `manage.py`
+
+Knobs (environment, read at a full ``up`` when nothing runs; then kept in var/stack/env.json):
+STACK_DIR (var/stack), STACK_DATABASE_URL (postgres://postgres@127.0.0.1:5432/portal_stack),
+STACK_HTTPS_PORT (8443), STACK_HTTP_PORT (8080), STACK_WEB_PORTS (8101,8102), STACK_REDIS_PORT
+(6391), GUNICORN_WORKERS (2 a node). Any portal variable set in the caller's environment
+(SMS_BACKEND, EMAIL_URL, LOCKOUT_*...) reaches every process, except those the stack fixes:
+debug, hosts, base URL, proxy count, database and Redis.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shlex
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SERVICES = ("redis", "web-1", "web-2", "worker", "beat", "nginx")
+SYSTEM_CAS = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+@dataclass(frozen=True)
+class Stack:
+    dir: Path
+    https_port: int
+    http_port: int
+    web_ports: tuple[int, int]
+    redis_port: int
+    database_url: str
+
+    @property
+    def base_url(self) -> str:
+        return f"https://127.0.0.1:{self.https_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def ca_file(self) -> Path:
+        return self.dir / "tls" / "cert.pem"
+
+    def pid_file(self, name: str) -> Path:
+        return self.dir / "run" / f"{name}.pid"
+
+    def log_file(self, name: str) -> Path:
+        return self.dir / "logs" / f"{name}.log"
+
+
+def stack_from_env(environ: dict[str, str] | None = None) -> Stack:
+    environ = os.environ if environ is None else environ
+    web = [int(p) for p in environ.get("STACK_WEB_PORTS", "8101,8102").split(",")]
+    if len(web) != 2:
+        raise SystemExit("stack: STACK_WEB_PORTS names two ports, e.g. 8101,8102")
+    return Stack(
+        dir=Path(environ.get("STACK_DIR", str(ROOT / "var" / "stack"))).resolve(),
+        https_port=int(environ.get("STACK_HTTPS_PORT", "8443")),
+        http_port=int(environ.get("STACK_HTTP_PORT", "8080")),
+        web_ports=(web[0], web[1]),
+        redis_port=int(environ.get("STACK_REDIS_PORT", "6391")),
+        database_url=environ.get(
+            "STACK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_stack"
+        ),
+    )
+
+
+def say(message: str) -> None:
+    print(f"stack: {message}", flush=True)
+
+
+# --- Processes ----------------------------------------------------------------------------
+def pid_read(stack: Stack, name: str) -> int | None:
+    try:
+        pid = int(stack.pid_file(name).read_text().strip())
+    except (OSError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in {"Z", "X"}
+
+
+def spawn(stack: Stack, name: str, command: list[str], env: dict[str, str]) -> int:
+    """Start ``command`` in its own session (so it outlives this script and its group can be
+    signalled whole), output appended to its log, its pid in its pid file."""
+    with stack.log_file(name).open("ab") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    stack.pid_file(name).write_text(f"{process.pid}\n")
+    return process.pid
+
+
+def stop(stack: Stack, name: str, *, timeout: float = 20) -> None:
+    pid = pid_read(stack, name)
+    if pid is None:
+        stack.pid_file(name).unlink(missing_ok=True)
+        return
+    with _quiet():
+        os.killpg(pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if alive(pid):
+        say(f"{name} did not stop in {timeout:.0f} s: killed")
+        with _quiet():
+            os.killpg(pid, signal.SIGKILL)
+    stack.pid_file(name).unlink(missing_ok=True)
+    say(f"{name} stopped")
+
+
+class _quiet:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        return kind is ProcessLookupError
+
+
+def wait_for(what: str, check, *, timeout: float = 60, pid: int | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pid is not None and not alive(pid):
+            raise SystemExit(f"stack: {what} exited; see its log")
+        try:
+            if check():
+                return
+        except Exception:  # noqa: S110 (not up yet: any error means try again)
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"stack: {what} not ready after {timeout:.0f} s; see its log")
+
+
+def https_get(stack: Stack, url: str, *, headers: dict[str, str] | None = None) -> int:
+    context = ssl.create_default_context(cafile=str(stack.ca_file))
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5, context=context) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+# --- First run: secrets, keys, the certificate, the database ------------------------------
+def secret_file(path: Path, make) -> str:
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def tls_ensure(stack: Stack) -> None:
+    """A self-signed certificate for 127.0.0.1 and localhost (made once), and a CA bundle of the
+    system's CAs plus it, for the processes that call the portal back over https."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import ip_address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    folder = stack.dir / "tls"
+    key_path = folder / "key.pem"
+    if not stack.ca_file.exists() or not key_path.exists():
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Account Portal stack")])
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(days=825))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        key_path.chmod(0o600)
+        stack.ca_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        say(f"made a self-signed certificate: {stack.ca_file}")
+    system = SYSTEM_CAS.read_text() if SYSTEM_CAS.exists() else ""
+    (folder / "ca-bundle.pem").write_text(system + "\n" + stack.ca_file.read_text())
+
+
+def oidc_key_make() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def environment(stack: Stack) -> dict[str, str]:
+    """What every process of the stack runs with (written to env.json at a full start)."""
+    secrets_dir = stack.dir / "secrets"
+    portal_var = stack.dir / "portal"
+    for folder in ("run", "logs", "tls", "redis", "mail", "nginx/tmp", secrets_dir, portal_var):
+        (stack.dir / folder).mkdir(parents=True, exist_ok=True)
+    secret_file(secrets_dir / "django-secret-key", lambda: secrets.token_urlsafe(60))
+    secret_file(secrets_dir / "lock-status-api-secret", lambda: secrets.token_urlsafe(32))
+    secret_file(secrets_dir / "oidc-key.pem", oidc_key_make)
+    bundle = str(stack.dir / "tls" / "ca-bundle.pem")
+    defaults = {
+        "EMAIL_URL": f"filemail://{stack.dir / 'mail'}",
+        "SMS_BACKEND": "file",
+        "SMS_FILE_PATH": str(stack.dir / "sms.jsonl"),
+        "LOG_LEVEL": "INFO",
+        "GUNICORN_WORKERS": "2",
+    }
+    fixed = {
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": (secrets_dir / "django-secret-key").read_text().strip(),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PORTAL_BASE_URL": stack.base_url,
+        "PORTAL_VAR_DIR": str(portal_var),
+        "TRUSTED_PROXY_COUNT": "1",
+        "DATABASE_URL": stack.database_url,
+        "REDIS_URL": stack.redis_url,
+        "CELERY_BROKER_URL": stack.redis_url,
+        "LOCK_STATUS_API_SECRET": (secrets_dir / "lock-status-api-secret").read_text().strip(),
+        "SSO_OIDC_PRIVATE_KEY_FILE": str(secrets_dir / "oidc-key.pem"),
+        "DEMO_CRM_ENABLED": "1",
+        # The demo CRM and the back-channel logout call the portal back through nginx.
+        "REQUESTS_CA_BUNDLE": bundle,
+        "SSL_CERT_FILE": bundle,
+        "PYTHONUNBUFFERED": "1",
+    }
+    caller = {
+        key: value
+        for key, value in os.environ.items()
+        if key.startswith(PORTAL_PREFIXES) and key != "SSO_OIDC_PRIVATE_KEY"
+    }
+    return {**defaults, **caller, **fixed}
+
+
+# The caller's variables the stack passes on: what portal/settings.py and gunicorn read.
+PORTAL_PREFIXES = (
+    "DJANGO_",
+    "PORTAL_",
+    "EMAIL_",
+    "DEFAULT_FROM_EMAIL",
+    "SMS_",
+    "PHONE_",
+    "MESSENGER_",
+    "MESSAGING_",
+    "TIME_ZONE",
+    "LANGUAGE_CODE",
+    "SECURE_",
+    "SESSION_",
+    "LOCKOUT_",
+    "SELF_UNLOCK_",
+    "PASSWORD_",
+    "NOTICE_",
+    "SSO_",
+    "DIRECTORY_",
+    "DEMO_CRM_",
+    "GUNICORN_",
+    "LOG_LEVEL",
+)
+
+
+def env_saved(stack: Stack) -> dict[str, str]:
+    """The processes' environment: the one saved at the full start while anything still runs
+    (so a service restarted alone gets what the others have), else made afresh."""
+    path = stack.dir / "env.json"
+    if path.exists() and any(pid_read(stack, name) for name in SERVICES):
+        portal = json.loads(path.read_text())
+    else:
+        portal = environment(stack)
+        tls_ensure(stack)
+        path.write_text(json.dumps(portal, indent=1, sort_keys=True))
+        path.chmod(0o600)
+    return {**os.environ, **portal}
+
+
+def database_ensure(stack: Stack, env: dict[str, str]) -> None:
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    url = urlsplit(stack.database_url)
+    if url.scheme not in {"postgres", "postgresql"}:
+        raise SystemExit("stack: STACK_DATABASE_URL must be a postgres:// URL")
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')  # a name from our own setting
+            say(f"created database {name}")
+    manage = [str(BIN / "python"), "manage.py"]
+    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["seed_demo"]):
+        result = subprocess.run(
+            manage + step, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        )
+        (stack.log_file("setup")).open("a").write(result.stdout + result.stderr)
+        if result.returncode != 0:
+            raise SystemExit(f"stack: manage.py {step[0]} failed:\n{result.stderr[-2000:]}")
+
+
+# --- The services -------------------------------------------------------------------------
+def redis_start(stack: Stack, env: dict[str, str]) -> int:
+    pid = spawn(
+        stack,
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(stack.redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(stack.dir / "redis"),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+        ],
+        env,
+    )
+    import redis
+
+    client = redis.Redis(port=stack.redis_port, socket_connect_timeout=1)
+    wait_for("redis", client.ping, pid=pid, timeout=20)
+    return pid
+
+
+def web_start(stack: Stack, env: dict[str, str], node: int) -> int:
+    name, port = f"web-{node}", stack.web_ports[node - 1]
+    pid = spawn(
+        stack,
+        name,
+        [
+            str(BIN / "gunicorn"),
+            "portal.wsgi",
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--name",
+            f"portal-{name}",
+        ],
+        env,
+    )
+    wait_for(
+        name,
+        lambda: _http_status(f"http://127.0.0.1:{port}/healthz") == 200,
+        pid=pid,
+    )
+    return pid
+
+
+def _http_status(url: str) -> int:
+    request = urllib.request.Request(
+        url, headers={"Host": "127.0.0.1", "X-Forwarded-Proto": "https"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def worker_start(stack: Stack, env: dict[str, str]) -> int:
+    log = stack.log_file("worker")
+    start = log.stat().st_size if log.exists() else 0
+    pid = spawn(
+        stack,
+        "worker",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "portal",
+            "worker",
+            "--loglevel=INFO",
+            "--concurrency=2",
+            "--hostname=stack-worker@%h",
+        ],
+        env,
+    )
+    wait_for("worker", lambda: b" ready." in log.read_bytes()[start:], pid=pid)
+    return pid
+
+
+def beat_start(stack: Stack, env: dict[str, str]) -> int:
+    pid = spawn(
+        stack,
+        "beat",
+        [
+            str(BIN / "celery"),
+            "-A",
+            "portal",
+            "beat",
+            "--loglevel=INFO",
+            f"--schedule={stack.dir / 'run' / 'celerybeat-schedule'}",
+        ],
+        env,
+    )
+    time.sleep(1)
+    if not alive(pid):
+        raise SystemExit("stack: beat exited; see its log")
+    return pid
+
+
+def nginx_conf(stack: Stack) -> Path:
+    """nginx.conf from deploy/nginx/stack.conf.in: our prefix, pid, logs, temp paths, ports."""
+    template = (ROOT / "deploy" / "nginx" / "stack.conf.in").read_text()
+    values = {
+        "DIR": str(stack.dir),
+        "ROOT": str(ROOT),
+        "HTTPS_PORT": str(stack.https_port),
+        "HTTP_PORT": str(stack.http_port),
+        "WEB_1": str(stack.web_ports[0]),
+        "WEB_2": str(stack.web_ports[1]),
+        # As root, nginx's workers run as nobody (its default); unprivileged, as the caller.
+        "USER": "user nobody nogroup;" if os.geteuid() == 0 else "",
+    }
+    for key, value in values.items():
+        template = template.replace("@" + key + "@", value)
+    path = stack.dir / "nginx" / "nginx.conf"
+    path.write_text(template)
+    return path
+
+
+def nginx_binary() -> str:
+    for candidate in ("/usr/sbin/nginx", "/usr/local/sbin/nginx"):
+        if Path(candidate).exists():
+            return candidate
+    if os.geteuid() == 0:
+        say("installing Debian's nginx")
+        subprocess.run(
+            ["apt-get", "install", "-y", "-q", "nginx"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return "/usr/sbin/nginx"
+    raise SystemExit("stack: nginx is missing (apt-get install nginx)")
+
+
+def nginx_start(stack: Stack, env: dict[str, str]) -> int:
+    binary = nginx_binary()
+    conf = nginx_conf(stack)
+    prefix = str(stack.dir / "nginx")
+    test = subprocess.run(
+        [binary, "-t", "-q", "-p", prefix, "-c", str(conf)], capture_output=True, text=True
+    )
+    if test.returncode != 0:
+        raise SystemExit(f"stack: nginx -t failed:\n{test.stderr}")
+    pid = spawn(stack, "nginx", [binary, "-p", prefix, "-c", str(conf)], env)
+    wait_for(
+        "nginx", lambda: https_get(stack, stack.base_url + "/healthz") == 200, pid=pid, timeout=20
+    )
+    return pid
+
+
+STARTERS = {
+    "redis": redis_start,
+    "web-1": lambda stack, env: web_start(stack, env, 1),
+    "web-2": lambda stack, env: web_start(stack, env, 2),
+    "worker": worker_start,
+    "beat": beat_start,
+    "nginx": nginx_start,
+}
+
+
+# --- Commands -----------------------------------------------------------------------------
+def up(stack: Stack, names: list[str]) -> None:
+    full = not names
+    env = env_saved(stack)
+    if full:
+        wanted = list(SERVICES)
+        if pid_read(stack, "redis") is None:
+            STARTERS["redis"](stack, env)
+            say(f"redis started on 127.0.0.1:{stack.redis_port}")
+        database_ensure(stack, env)
+    else:
+        wanted = names
+    for name in wanted:
+        if pid_read(stack, name):
+            continue
+        STARTERS[name](stack, env)
+        say(f"{name} started")
+    if full:
+        status(stack)
+
+
+def down(stack: Stack, names: list[str]) -> None:
+    for name in reversed(names or list(SERVICES)):
+        stop(stack, name)
+
+
+def status(stack: Stack) -> None:
+    for name in SERVICES:
+        pid = pid_read(stack, name)
+        print(f"  {name:<7} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    print(
+        f"""
+  portal      {stack.base_url}/   (http://127.0.0.1:{stack.http_port}/ redirects there)
+  admin       {stack.base_url}/admin/
+  demo CRM    {stack.base_url}/demo-crm/   (client demo-crm)
+  nodes       http://127.0.0.1:{stack.web_ports[0]}/  http://127.0.0.1:{stack.web_ports[1]}/
+  redis       {stack.redis_url}
+  database    {stack.database_url}
+  CA          {stack.ca_file}   (curl --cacert ...; browsers: accept the certificate)
+  mail / SMS  {stack.dir / "mail"}/  {stack.dir / "sms.jsonl"}   (unless SMS_BACKEND, EMAIL_URL set)
+  logs        {stack.dir / "logs"}/
+  demo users  zhang.wei, li.na, alice (employees), agent, admin: password Demo-Portal-2026!"""
+    )
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"up", "down", "status", "env"}:
+        raise SystemExit(__doc__)
+    command, names = argv[0], argv[1:]
+    unknown = [name for name in names if name not in SERVICES]
+    if unknown:
+        raise SystemExit(f"stack: unknown service {', '.join(unknown)}; known: {SERVICES}")
+    stack = stack_from_env()
+    stack.dir.mkdir(parents=True, exist_ok=True)
+    if command == "up":
+        up(stack, names)
+    elif command == "down":
+        down(stack, names)
+    elif command == "status":
+        status(stack)
+    else:
+        env_saved(stack)
+        for key, value in sorted(json.loads((stack.dir / "env.json").read_text()).items()):
+            print(f"export {key}={shlex.quote(value)}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
