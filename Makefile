@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format worker beat bench migrate messages clean
+.PHONY: run test lint format worker beat bench migrate messages clean stack stack-down
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ worker: $(STAMP)
 
 beat: $(STAMP)
 	$(BIN)/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+# The production configuration on this machine (nginx + TLS, two gunicorn nodes, PostgreSQL,
+# its own Redis, a worker and beat, debug off): docs/production.md.
+stack: $(STAMP)
+	$(BIN)/python deploy/stack.py up
+
+stack-down:
+	test ! -x $(BIN)/python || $(BIN)/python deploy/stack.py down
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH)
