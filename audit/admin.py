@@ -3,13 +3,17 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.labels import details_text, event_label
 from audit.models import AuditEvent
-from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin, RecentListFilter
+
+
+class RecentFilter(RecentListFilter):
+    field = "created_at"
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = ["created_at", "what", "user", "subject", "actor", "ip", "details"]
-    list_filter = ["event"]
+    list_filter = [RecentFilter, "event"]
     search_fields = ["event", "subject", "user__username", "ip"]
     date_hierarchy = "created_at"
     list_select_related = ["user", "actor"]

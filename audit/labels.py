@@ -63,6 +63,7 @@ EVENT_LABELS = {
     "ticket.reopened": _("Request reopened"),
     "ticket.rejected": _("Request rejected"),
     "signin.ip_blocked": _("IP address blocked"),
+    "signin.lock_storm": _("Lock storm: many accounts locked from one network"),
     "contact.old_not_told": _("Old contact not told of the change"),
     "twostep.admin_verified": _("Two-step code accepted at the admin"),
     "twostep.session_verified": _("Two-step code accepted"),

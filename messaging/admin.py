@@ -11,8 +11,29 @@ from django.utils.translation import ngettext
 from messaging.errors import OutboxStateError
 from messaging.messengers import admin as robots_admin  # noqa: F401  (registers the robots)
 from messaging.models import OutboxMessage
+from messaging.selectors import outbox_failed_since_q, outbox_retrying_q
 from messaging.services import outbox_retry
-from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin, recent_since
+
+
+class TroubleFilter(admin.SimpleListFilter):
+    """Messages that need a look: failed lately, or retrying after an error (the desk links)."""
+
+    title = _("delivery trouble")
+    parameter_name = "trouble"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("failed_24h", _("Failed in the last 24 hours")),
+            ("retrying", _("Retrying after an error")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed_24h":
+            return queryset.filter(outbox_failed_since_q(since=recent_since("24h")))
+        if self.value() == "retrying":
+            return queryset.filter(outbox_retrying_q())
+        return queryset
 
 
 @admin.register(OutboxMessage)
@@ -28,7 +49,13 @@ class OutboxMessageAdmin(ReadOnlyAdminMixin, CalendarSafeChangelistMixin, admin.
         "sent_at",
         "error_short",
     )
-    list_filter = ("status", "channel", "kind", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        TroubleFilter,
+        "status",
+        "channel",
+        "kind",
+        ("created_at", admin.DateFieldListFilter),
+    )
     date_hierarchy = "created_at"
     search_fields = ("user__username__iexact", "=reference", "=idempotency_key")
     list_select_related = ("user",)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from notices import conf
 from notices.errors import NoticeError
 from notices.models import FaqEntry, Notice
-from notices.selectors import notices_overlapping
+from notices.selectors import notices_active_q, notices_overlapping
 from notices.services import (
     faq_entry_delete,
     faq_entry_save,
@@ -37,6 +37,21 @@ STATE_LABELS = {
 }
 
 
+class InForceFilter(admin.SimpleListFilter):
+    """Notices in force now (the agents' desk links here)."""
+
+    title = _("in force")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", STATE_LABELS["active"])]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(notices_active_q(now=timezone.now()))
+        return queryset
+
+
 @admin.register(Notice)
 class NoticeAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
     list_display = [
@@ -48,7 +63,7 @@ class NoticeAdmin(CalendarSafeChangelistMixin, admin.ModelAdmin):
         "published",
         "state",
     ]
-    list_filter = ["severity", "published", "blocks_signin"]
+    list_filter = [InForceFilter, "severity", "published", "blocks_signin"]
     search_fields = ["title_zh", "title_en", "message_zh", "message_en"]
     date_hierarchy = "starts_at"
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]

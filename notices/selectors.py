@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db import router
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from notices import conf
@@ -155,6 +155,17 @@ def signin_block_notice(*, now: datetime | None = None) -> Notice | None:
 
 
 # --- Admin helpers -----------------------------------------------------------------------------
+def notices_active_q(*, now: datetime | None = None) -> Q:
+    """Published notices in force at ``now`` (``Notice.state_at`` "active"), for the admin's
+    filter and the agents' desk."""
+    now = now or timezone.now()
+    return Q(published=True, starts_at__lte=now, ends_at__gt=now)
+
+
+def notices_in_force(*, now: datetime | None = None) -> QuerySet[Notice]:
+    return Notice.objects.filter(notices_active_q(now=now))
+
+
 def notices_overlapping(*, notice: Notice) -> QuerySet[Notice]:
     """Other published notices whose time overlaps this one (the admin warns about them)."""
     return (

@@ -13,10 +13,11 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin
+from portal.admin_mixins import CalendarSafeChangelistMixin, ReadOnlyAdminMixin, RecentListFilter
 from signin import unlock
 from signin.lockout import reference_normalize
 from signin.models import Lock, Scope
+from signin.selectors import locks_active_q, locks_of_accounts_q
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -38,10 +39,33 @@ class StatusFilter(admin.SimpleListFilter):
         now = timezone.now()
         value = self.value() or "active"
         if value == "active":
-            return queryset.filter(ended_at__isnull=True, locked_until__gt=now)
+            return queryset.filter(locks_active_q(now=now))
         if value == "ended":
-            return queryset.exclude(ended_at__isnull=True, locked_until__gt=now)
+            return queryset.exclude(locks_active_q(now=now))
         return queryset
+
+
+class ScopeFilter(admin.SimpleListFilter):
+    """Accounts (for unknown browsers or one known browser: both lock a person out) or IPs."""
+
+    title = _("what is locked")
+    parameter_name = "scope"
+
+    def lookups(self, request, model_admin):
+        return [("accounts", _("Accounts (any browser)")), *Scope.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "accounts":
+            return queryset.filter(locks_of_accounts_q())
+        if value in Scope.values:
+            return queryset.filter(scope=value)
+        return queryset
+
+
+class LockedSinceFilter(RecentListFilter):
+    title = _("when locked")
+    field = "locked_at"
 
 
 @admin.register(Lock)
@@ -56,7 +80,7 @@ class LockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "involved",
         "status",
     ]
-    list_filter = [StatusFilter, "scope"]
+    list_filter = [StatusFilter, ScopeFilter, LockedSinceFilter]
     search_fields = ["reference", "key", "username", "user__username", "user__email", "ip"]
     list_select_related = ["user"]
     ordering = ["-locked_at"]

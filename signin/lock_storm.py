@@ -5,7 +5,9 @@ or a broken script with an old password). The security group's robot hears of it
 
 A network is the lock's client address's /24 (IPv6: /64): a sprayer moves within a subnet. The
 locks are counted in ``portal.limits`` (a rolling window in the shared store); the message names
-the network and the count, never an account.
+the network and the count, never an account. The lock that makes the storm also writes a
+``signin.lock_storm`` audit row (network, count, window): the agents' desk counts them and links to
+them in the audit trail.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from audit.services import audit_record
 from messaging.services import robots_notify
 from portal import limits
 from signin import conf
@@ -51,6 +54,13 @@ def lock_storm_count(*, reference: str) -> int:
     except limits.LimitStoreDown as exc:
         limits.store_down_logged(exc, outcome="the lock is not counted toward a storm")
         return 0
+    if count == threshold:
+        audit_record(
+            event="signin.lock_storm",
+            subject=network,
+            ip=ip,
+            data={"network": network, "accounts": count, "minutes": minutes},
+        )
     if count >= threshold:
         window = int(timezone.now().timestamp()) // (minutes * 60)
         url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("admin:audit_auditevent_changelist")

@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import AuditEvent
 from portal.net import browser_label
 from signin import conf
 from signin.identity import identity_resolve
@@ -89,8 +90,31 @@ def lock_get(*, reference: str) -> Lock | None:
 
 
 def locks_active(*, now: datetime | None = None) -> QuerySet[Lock]:
-    now = now or timezone.now()
-    return Lock.objects.filter(ended_at__isnull=True, locked_until__gt=now)
+    return Lock.objects.filter(locks_active_q(now=now))
+
+
+# An account is locked for its unknown browsers (``ACCOUNT``) or for one of its known browsers
+# (``BROWSER``, the owner's own mistyping): both are "locked accounts" to an agent; IPs are not.
+ACCOUNT_SCOPES = (Scope.ACCOUNT, Scope.BROWSER)
+LOCK_STORM_EVENT = "signin.lock_storm"
+
+
+def locks_active_q(*, now: datetime | None = None) -> Q:
+    """What ``locks_active`` selects, for the admin's filter and the agents' desk."""
+    return Q(ended_at__isnull=True, locked_until__gt=now or timezone.now())
+
+
+def locks_of_accounts_q() -> Q:
+    return Q(scope__in=ACCOUNT_SCOPES)
+
+
+def locks_started_since(*, since: datetime) -> QuerySet[Lock]:
+    return Lock.objects.filter(locked_at__gte=since)
+
+
+def lock_storms_since(*, since: datetime) -> QuerySet[AuditEvent]:
+    """The lock storms (``signin.lock_storm`` audit rows) since ``since``."""
+    return AuditEvent.objects.filter(event=LOCK_STORM_EVENT, created_at__gte=since)
 
 
 def locks_ran_out(*, now: datetime | None = None) -> QuerySet[Lock]:

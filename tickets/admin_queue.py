@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import normalize_identifier
 from tickets import conf, selectors
-from tickets.models import OPEN_STATUSES, TicketStatus
+from tickets.models import TicketStatus
 
 
 class CappedCountPaginator(Paginator):
@@ -44,7 +44,7 @@ class StatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value in (None, "open"):
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.filter(selectors.open_q())
         if value in TicketStatus.values:
             return queryset.filter(status=value)
         return queryset
@@ -75,7 +75,7 @@ class AssigneeFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "me":
-            return queryset.filter(assignee=request.user)
+            return queryset.filter(selectors.assigned_to_q(user=request.user))
         if value == "none":
             return queryset.filter(assignee__isnull=True)
         # ASCII digits that fit a database integer ("²".isdigit() is true, int("²") fails).

@@ -129,6 +129,23 @@ def sla_ok_q(now: datetime) -> Q:
 
 
 # --- The agents' queue ------------------------------------------------------------------------
+def open_q() -> Q:
+    return Q(status__in=OPEN_STATUSES)
+
+
+def waiting_for_agent_q() -> Q:
+    """New requests nobody has taken up yet (a claim or an answer moves them on)."""
+    return Q(status=TicketStatus.NEW)
+
+
+def assigned_to_q(*, user: Any) -> Q:
+    return Q(assignee_id=getattr(user, "pk", None))
+
+
+def tickets_where(*, q: Q) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(q)
+
+
 def _active_account_locks(now: datetime) -> QuerySet:
     """Account locks in force now (the sign-in app's ``Lock`` rows), for one correlated
     subquery per page instead of one ``lock_status`` call per row."""
