@@ -25,3 +25,7 @@ class TicketsConfig(AppConfig):
         post_save.connect(
             robot_receivers.on_ticket_saved, sender=Ticket, dispatch_uid="tickets.robot"
         )
+        # The admin's home page is the agents' desk (tickets.desk) above the list of models.
+        from django.contrib import admin
+
+        admin.site.index_template = "admin/tickets/index.html"
