@@ -79,6 +79,7 @@ LOCAL_APPS = [
     "directory",
     "signin",
     "reset",
+    "access_pass",
     "notices",
     "sso",
     "tickets",
@@ -108,6 +109,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "signin.middleware.SessionPolicyMiddleware",
+    # A session signed in with a temporary access pass opens only its enrolment pages.
+    "access_pass.middleware.EnrolmentGuardMiddleware",
     "accounts.middleware.RecoveryContactPromptMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # AxesMiddleware stays last (django-axes docs).

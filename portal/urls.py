@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("signin.urls")),
     path("accounts/", include("reset.urls")),
+    path("accounts/", include("access_pass.urls")),
     path("account/", include("accounts.urls_self")),
     path("tickets/", include("tickets.urls")),
     path("", include("signin.urls_api")),

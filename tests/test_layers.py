@@ -60,6 +60,7 @@ def test_the_layers_are_in_the_order_the_readme_states():
         "directory",
         "signin",
         "reset",
+        "access_pass",
         "notices",
         "sso",
         "tickets",
