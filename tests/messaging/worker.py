@@ -19,8 +19,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 class Worker:
     def __init__(
-        self, *, db_name: str, broker_url: str, webhook_url: str, webhook_secret: str
+        self,
+        *,
+        db_name: str,
+        broker_url: str,
+        webhook_url: str,
+        webhook_secret: str,
+        sms_file: str = "",
+        cache_prefix: str = "",
     ) -> None:
+        """``sms_file``: SMS go to that file (the ``file`` backend) instead of the webhook;
+        ``cache_prefix``: the worker shares the test process's cache keys (as one Redis is shared
+        in production) instead of its own."""
         self.queue = f"portal-msgtest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.broker_url = broker_url
         self.log = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
@@ -33,6 +43,8 @@ class Worker:
             "PORTAL_WORKER_QUEUE": self.queue,
             "PORTAL_WORKER_SMS_WEBHOOK_URL": webhook_url,
             "PORTAL_WORKER_SMS_WEBHOOK_SECRET": webhook_secret,
+            "PORTAL_WORKER_SMS_FILE_PATH": sms_file,
+            "PORTAL_WORKER_CACHE_PREFIX": cache_prefix,
         }
         command = [
             str(Path(sys.executable).with_name("celery")),
