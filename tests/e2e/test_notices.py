@@ -4,6 +4,7 @@ Here rather than in tests/notices/ so it shares this folder's one Playwright ins
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -73,3 +74,70 @@ def test_hide_an_informational_notice_without_reloading(context):
     assert page.evaluate("window.__same_page") is True  # no navigation happened
     page.reload()
     assert "New help pages" not in page.content()
+
+
+# --- Journey 4: what the troubleshooter says to a browser that cannot sign in ------------------
+def test_cookies_blocked_in_the_browser_settings_are_named(_playwright, live_server, tmp_path):
+    """Chromium with cookies blocked in its own settings (a profile whose preferences block every
+    site's cookies, as "Block all cookies" does): the check names it and opens the fix; the
+    server's check, with the test cookie not kept, says so too."""
+    from tests.e2e.conftest import CHROMIUM_ARGS
+
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"default_content_setting_values": {"cookies": 2}}})
+    )
+    context = _playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path="/usr/bin/chromium",
+        args=CHROMIUM_ARGS,
+        locale="en-US",
+        base_url=live_server.url,
+    )
+    try:
+        context.set_default_timeout(10_000)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto("/help/cookies/")  # the test cookie, then back to /help/?cookies=1
+        assert context.cookies() == []  # really blocked
+        _checks_done(page)
+        assert "check-fail" in page.get_attribute("#check-cookies", "class")
+        assert (
+            page.inner_text("#check-cookies [data-detail]") == "Cookies are blocked for this site."
+        )
+        assert page.get_attribute("#check-cookies [data-fix]", "open") is not None
+        assert page.inner_text("#check-summary").startswith("Found a problem")
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_page_says_so_and_still_tests_cookies(new_context):
+    context = new_context(locale="en-US", java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/help/")
+    note = page.locator("#checks noscript + p, #checks p.muted").first
+    assert note.is_visible()
+    assert note.inner_text().startswith("JavaScript is off, so this page cannot test your device.")
+    assert page.inner_text("#check-cookies [data-badge]") == "Not checked"
+    with page.expect_navigation():
+        page.get_by_role("link", name="Test cookies now").click()
+    assert "check-ok" in page.get_attribute("#check-cookies", "class")
+    assert (
+        page.inner_text("#check-cookies [data-detail]")
+        == "Your browser sends cookies to the portal."
+    )
+    # The clock cannot be compared without a script: the server's time is shown to compare.
+    assert "Server time when this page was made:" in page.inner_text("#check-clock")
+
+
+def test_a_clock_two_hours_ahead_is_named_with_its_fix(new_context):
+    page = new_context(locale="en-US").new_page()
+    page.clock.set_fixed_time(timezone.now() + timedelta(hours=2))
+    page.goto("/help/")
+    _checks_done(page)
+    assert "check-fail" in page.get_attribute("#check-clock", "class")
+    detail = page.inner_text("#check-clock [data-detail]")
+    assert detail == "Your device's clock is 120 minutes ahead of the server's.", detail
+    fix = page.locator("#check-clock [data-fix]")
+    assert fix.get_attribute("open") is not None
+    assert "get the date and time automatically" in fix.inner_text()
