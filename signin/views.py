@@ -287,6 +287,12 @@ def _lock_page(request: HttpRequest, lock, *, username: str) -> HttpResponse:
         "again_url": reverse("signin:locked") + "?" + urlencode(again_query),
         "directory_lock": _directory_lock(request, lock),
         "self_unlock_url": _self_unlock_url(username=username, next_url=next_url),
+        # The helpdesk's temporary access pass (the access_pass app's page, by its URL name).
+        "pass_url": nexts.with_next(
+            reverse("access_pass:signin")
+            + ("?" + urlencode({"username": username}) if username else ""),
+            next_url,
+        ),
     }
     response = render(request, "signin/locked.html", context, status=HTTPStatus.TOO_MANY_REQUESTS)
     response["Retry-After"] = str(seconds)

@@ -11,10 +11,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from access_pass import conf as access_pass_conf
+from access_pass.selectors import pass_live
 from directory.selectors import directory_lock_view
 from sso.selectors import app_signins_for_user, apps_signed_in_for_user
 from tickets import conf, selectors, services
@@ -25,12 +30,14 @@ from tickets.forms import (
     ChannelForm,
     CodeForm,
     MessageForm,
+    PassIssueForm,
     RequiredTextForm,
     TextForm,
     UnlockForm,
 )
 from tickets.labels import SLA_LABELS
 from tickets.models import Ticket
+from tickets.services import passes
 from tickets.services._common import ALLOWED_FROM
 from tickets.services.apps import ticket_app_signout
 
@@ -130,6 +137,34 @@ ACTIONS: dict[str, Action] = {
         lambda t, a, d, r: ticket_app_signout(ticket=t, agent=a, client_pk=d["app"], request=r),
         gettext_lazy("Signed out: the apps were told and their tokens revoked."),
     ),
+    "pass_issue": Action(
+        PassIssueForm,
+        "tickets.unlock_account",
+        lambda t, a, d, r: passes.ticket_pass_issue(
+            ticket=t, agent=a, delivery=d["delivery"], request=r
+        ),
+        None,  # shown, sent or waiting for approval: see pass_done()
+    ),
+    "pass_approve": Action(
+        None,
+        "tickets.approve_unlock",
+        lambda t, a, d, r: passes.ticket_pass_approve(ticket=t, agent=a, request=r),
+        gettext_lazy("Approved: the other agent can now issue the pass."),
+    ),
+    "pass_decline": Action(
+        RequiredTextForm,
+        "tickets.approve_unlock",
+        lambda t, a, d, r: passes.ticket_pass_decline(
+            ticket=t, agent=a, reason=d["text"], request=r
+        ),
+        gettext_lazy("The temporary pass was declined."),
+    ),
+    "pass_revoke": Action(
+        None,
+        "tickets.unlock_account",
+        lambda t, a, d, r: passes.ticket_pass_revoke(ticket=t, agent=a, request=r),
+        gettext_lazy("The temporary pass was revoked: it no longer works."),
+    ),
     "reopen": Action(
         TextForm,
         "tickets.change_ticket",
@@ -177,8 +212,42 @@ def act(model_admin, request, object_id, action: str):
     except TicketError as exc:
         messages.error(request, str(exc))
         return back
+    if action == "pass_issue":
+        return pass_done(model_admin, request, back, *ticket)
     messages.success(request, _done(action, ticket))
     return back
+
+
+def pass_done(model_admin, request, back, ticket: Ticket, issued):
+    """A pass shown to the agent is on this one page, never stored, never cached; a sent one, or
+    one waiting for approval, is a message on the ticket page."""
+    if issued is None:
+        messages.success(
+            request, _("This account is privileged: another agent must now approve the pass.")
+        )
+        return back
+    if issued.secret is None:
+        messages.success(
+            request,
+            _("The pass was sent to %(to)s. It works once, until %(until)s.")
+            % {
+                "to": issued.access_pass.delivered_to,
+                "until": localtime(issued.access_pass.expires_at).strftime("%H:%M"),
+            },
+        )
+        return back
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": model_admin.opts,
+        "ticket": ticket,
+        "title": ticket.reference,
+        "secret": issued.secret,
+        "access_pass": issued.access_pass,
+        "back_url": back.url,
+    }
+    response = TemplateResponse(request, "admin/tickets/ticket/pass_shown.html", context)
+    add_never_cache_headers(response)
+    return response
 
 
 def page_context(request, ticket: Ticket, model_admin) -> dict:
@@ -212,6 +281,15 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         "reject": can_change and may("reject"),
         "reopen": can_change and may("reopen"),
         "app_signout": can_change and known and not own,
+        "pass": can_change
+        and may("pass")
+        and known
+        and not own
+        and user.has_perm("tickets.unlock_account"),
+        "pass_approve": may("pass")
+        and known
+        and not own
+        and user.has_perm("tickets.approve_unlock"),
     }
     return {
         "ticket": ticket,
@@ -229,4 +307,6 @@ def page_context(request, ticket: Ticket, model_admin) -> dict:
         # the apps it is signed in to now, for "sign out of this app / of all apps".
         "app_signins": app_signins_for_user(user=ticket.user, limit=20) if known else [],
         "apps_now": apps_signed_in_for_user(user=ticket.user) if known else [],
+        "access_pass": pass_live(user=ticket.user) if known else None,
+        "pass_ttl_minutes": access_pass_conf.get("ACCESS_PASS_TTL_SECONDS") // 60,
     }

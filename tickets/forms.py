@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from access_pass.models import Delivery
 from tickets import conf
 from tickets.models import Channel, ProblemSince, Tried
 from tickets.selectors import agents
@@ -232,3 +233,9 @@ class AssignForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = agents()
+
+
+class PassIssueForm(forms.Form):
+    """How a temporary access pass reaches the caller: shown to the agent, or sent."""
+
+    delivery = forms.ChoiceField(label=_("Give the pass by"), choices=Delivery.choices)

@@ -39,6 +39,7 @@ class Resolution(models.TextChoices):
     LOCK_EXPIRED = "lock_expired", _("The lock ended by itself")
     PASSWORD_RESET = "password_reset", _("The employee reset the password")
     UNLOCKED_ELSEWHERE = "unlocked_elsewhere", _("Unlocked from the locked accounts list")
+    ACCESS_PASS = "access_pass", _("Back in with a temporary access pass")
     SOLVED = "solved", _("Solved by an agent")
     REJECTED = "rejected", _("Rejected")
 
@@ -280,6 +281,13 @@ class EventKind(models.TextChoices):
     UNLOCKED = "unlocked", _("Account unlocked")
     RESET_SENT = "reset_sent", _("Password reset link sent")
     LOCK = "lock", _("Lock state changed")
+    PASS_REQUESTED = "pass_requested", _("Temporary pass waiting for approval")
+    PASS_APPROVED = "pass_approved", _("Temporary pass approved")
+    PASS_DECLINED = "pass_declined", _("Temporary pass declined")
+    PASS_ISSUED = "pass_issued", _("Temporary pass issued")
+    PASS_REVOKED = "pass_revoked", _("Temporary pass revoked")
+    PASS_USED = "pass_used", _("Signed in with the temporary pass")
+    PASS_COMPLETED = "pass_completed", _("New sign-in method set up after the pass")
 
 
 class TicketEvent(models.Model):

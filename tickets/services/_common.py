@@ -32,6 +32,7 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "approve": (S.APPROVAL,),
     "decline": (S.APPROVAL,),
     "reset": (S.NEW, S.IN_PROGRESS, S.WAITING),
+    "pass": (S.NEW, S.IN_PROGRESS, S.WAITING),
     "ask_info": (S.NEW, S.IN_PROGRESS),
     "message": OPEN_STATUSES,
     "resolve": OPEN_STATUSES,
