@@ -54,10 +54,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH)
 
 messages: $(STAMP)
-	for app in portal audit messaging accounts directory signin reset access_pass notices sso tickets demo_crm; do \
+	for app in portal audit messaging accounts directory passkeys signin reset access_pass notices sso tickets demo_crm; do \
 	  (cd $$app && DJANGO_DEBUG=1 ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete) ; \
 	done
-	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i 'var/*' -i '*/migrations/*' --ignore 'portal/*' --ignore 'accounts/*' --ignore 'directory/*' --ignore 'signin/*' --ignore 'reset/*' --ignore 'access_pass/*' --ignore 'messaging/*' --ignore 'notices/*' --ignore 'sso/*' --ignore 'tickets/*' --ignore 'demo_crm/*' --ignore 'audit/*' --ignore 'tests/*' --ignore 'bench/*'
+	DJANGO_DEBUG=1 $(BIN)/python manage.py makemessages -l zh_Hans -l en --no-obsolete -i '.venv/*' -i 'var/*' -i '*/migrations/*' --ignore 'portal/*' --ignore 'accounts/*' --ignore 'directory/*' --ignore 'passkeys/*' --ignore 'signin/*' --ignore 'reset/*' --ignore 'access_pass/*' --ignore 'messaging/*' --ignore 'notices/*' --ignore 'sso/*' --ignore 'tickets/*' --ignore 'demo_crm/*' --ignore 'audit/*' --ignore 'tests/*' --ignore 'bench/*'
 	DJANGO_DEBUG=1 $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 clean:

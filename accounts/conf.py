@@ -34,6 +34,9 @@ DEFAULTS = {
     # the apps the person is signed in to through the portal (the single sign-on app's reader,
     # a higher layer). "Sign out of this app" posts to ``accounts:app_signout``.
     "ACCOUNTS_APP_SIGNINS": "sso.selectors.apps_signed_in_for_user",
+    # Dotted name of ``f(*, user) -> {"count", "rows"}``: the person's passkeys for the security
+    # page's card (the passkeys app's reader, a higher layer); empty hides the card.
+    "ACCOUNTS_PASSKEYS": "passkeys.selectors.passkeys_summary",
     # Dotted name of ``f(*, user, raw_password, reason) -> bool`` that writes a new password to
     # where else it lives (the company directory app, a higher layer), last of
     # ``user_password_set``'s writes: its ``ValidationError`` refuses the password and rolls

@@ -9,6 +9,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -68,6 +69,7 @@ THIRD_PARTY_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "phonenumber_field",
     "oauth2_provider",
 ]
@@ -77,6 +79,7 @@ LOCAL_APPS = [
     "accounts",
     "messaging",
     "directory",
+    "passkeys",
     "signin",
     "reset",
     "access_pass",
@@ -479,6 +482,25 @@ MESSENGER_CAP_PER_ID_HOUR = int_var("MESSENGER_CAP_PER_ID_HOUR", 10, minimum=1)
 MESSENGER_CAP_PER_ID_DAY = int_var("MESSENGER_CAP_PER_ID_DAY", 30, minimum=1)
 MESSENGER_BUDGET_HOUR = int_var("MESSENGER_BUDGET_HOUR", 2000, minimum=1)
 MESSENGER_BUDGET_DAY = int_var("MESSENGER_BUDGET_DAY", 20000, minimum=1)
+
+# --- Passkeys (django-otp-webauthn, see passkeys/ and docs/passkeys.md) ---------------------
+# The relying party is the portal's host (PORTAL_BASE_URL); a passkey works only there and on
+# nothing else. WebAuthn refuses an IP address as relying party and allows plain http only on
+# localhost: a laptop's http://127.0.0.1:8000 (make run) uses passkeys at http://localhost:8000.
+_passkey_base = urlsplit(PORTAL_BASE_URL)
+if _passkey_base.hostname in {"localhost", "127.0.0.1", "::1"}:
+    _passkey_port = f":{_passkey_base.port}" if _passkey_base.port else ""
+    OTP_WEBAUTHN_RP_ID = "localhost"
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"http://localhost{_passkey_port}"]
+else:
+    OTP_WEBAUTHN_RP_ID = _passkey_base.hostname or ""
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_passkey_base.scheme}://{_passkey_base.netloc}"]
+OTP_WEBAUTHN_RP_NAME = "Account Portal"
+# Our helper: user verification "preferred" at sign-in too, the clone check audited.
+OTP_WEBAUTHN_HELPER_CLASS = "passkeys.helpers.PortalWebAuthnHelper"
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = ""  # a refused ceremony is audited, never a traceback
+# Staff must have a passkey before the admin opens (those without one are sent to add one).
+SIGNIN_STAFF_PASSKEY_REQUIRED = bool_var("SIGNIN_STAFF_PASSKEY_REQUIRED", False)
 
 # --- Notices --------------------------------------------------------------------------------
 NOTICE_LEAD_HOURS = int_var("NOTICE_LEAD_HOURS", 24, minimum=0, maximum=24 * 30)

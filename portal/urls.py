@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("signin.urls")),
     path("accounts/", include("reset.urls")),
     path("accounts/", include("access_pass.urls")),
+    path("account/passkeys/", include("passkeys.urls")),
     path("account/", include("accounts.urls_self")),
     path("tickets/", include("tickets.urls")),
     path("", include("signin.urls_api")),

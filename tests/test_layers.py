@@ -58,6 +58,7 @@ def test_the_layers_are_in_the_order_the_readme_states():
         "messaging",
         "accounts",
         "directory",
+        "passkeys",
         "signin",
         "reset",
         "access_pass",

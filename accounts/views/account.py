@@ -36,6 +36,13 @@ def _apps_signed_in(user) -> list:
     return list(import_string(path)(user=user)) if path else []
 
 
+def _passkeys(user) -> dict | None:
+    """The "Passkeys" card's figures, from the callable ``ACCOUNTS_PASSKEYS`` names (the
+    passkeys app's reader); None hides the card."""
+    path = conf.get("ACCOUNTS_PASSKEYS")
+    return import_string(path)(user=user) if path else None
+
+
 @never_cache
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
@@ -57,6 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             "backup_left": twostep.backup_codes_left(user),
             "tickets": _unlock_requests(user),
             "apps": _apps_signed_in(user),
+            "passkeys": _passkeys(user),
         },
     )
 
