@@ -11,11 +11,15 @@ typed there, and it asks for the authenticator or backup code on the same page; 
 counted on the same lockout before it is checked (``signin.flow.code_check``). Staff without an
 authenticator sign in with the password, are not let in, and are sent to set one up
 (``accounts:two_step_enroll``); staff signed in on the site but not yet confirmed are sent to
-``accounts:two_step_verify``.
+``accounts:two_step_verify`` (a code or a passkey). A passkey is both steps at once: the login
+page's "Sign in with a passkey" (``signin.views_passkey``) opens the admin too. With
+``SIGNIN_STAFF_PASSKEY_REQUIRED``, staff without a passkey are sent to add one
+(``passkeys:register``) before any admin page.
 """
 
 from __future__ import annotations
 
+from functools import update_wrapper
 from urllib.parse import urlencode
 
 from django import forms
@@ -27,7 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from audit.services import audit_record
-from signin import flow
+from passkeys.selectors import user_has_passkey
+from signin import conf, flow
 from signin.attempt import attempt_of
 from signin.flow import code_check, has_second_step, release_pending
 
@@ -102,6 +107,24 @@ class PortalAdminSite(OTPAdminSite):
 
     def __init__(self, name: str = "admin"):
         super().__init__(name)
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page; with ``SIGNIN_STAFF_PASSKEY_REQUIRED`` a confirmed staff session
+        without a passkey is sent to add one first (then back here)."""
+        inner = super().admin_view(view, cacheable)
+
+        def wrapper(request, *args, **kwargs):
+            if self._passkey_missing(request):
+                query = urlencode({"next": request.get_full_path()})
+                return redirect(f"{reverse('passkeys:register')}?{query}")
+            return inner(request, *args, **kwargs)
+
+        return update_wrapper(wrapper, inner)
+
+    def _passkey_missing(self, request) -> bool:
+        if not conf.get("SIGNIN_STAFF_PASSKEY_REQUIRED") or not self.has_permission(request):
+            return False
+        return not user_has_passkey(user_id=request.user.pk)
 
     def login(self, request, extra_context=None):
         user = request.user

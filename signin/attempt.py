@@ -101,7 +101,7 @@ class Attempt:
     refusal_recorded: bool = False  # the refusal's audit row is written
     finalized: bool = False  # the failure's bookkeeping ran
     verified_user: Any = None  # pk of the account whose credentials were checked here
-    second_step: str = ""  # "totp" or "backup_code": the step the sign-in passed
+    second_step: str = ""  # "totp", "backup_code" or "passkey": the step the sign-in passed
     known_browser_cookie: str | None = None  # the cookie a sign-in leaves (``signin.browsers``)
     browser_cookie_read: dict | None = None  # the known-browser cookie this request brought
     signout_reason: str = "signed_out"  # or "idle_timeout", "absolute_timeout"

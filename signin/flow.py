@@ -200,13 +200,19 @@ def complete(*, request: HttpRequest, user, device=None) -> None:
     attempt = attempt_of(request)
     if device is not None:
         user.otp_device = device  # django_otp.login() runs on user_logged_in
-        attempt.second_step = "totp" if "totp" in device.persistent_id else "backup_code"
+        attempt.second_step = _step_name(device.persistent_id)
     attempt.verified_user = user.pk
     # Without a session yet (the usual case) login() itself writes nothing (signin.sessions) and
     # the sign-in's records are one message (signin.services): it is its own transaction, sent
     # without BEGIN and COMMIT. A session to replace adds its DELETE: one transaction then.
     with bookkeeping(alone=request.session.session_key is None):
         login(request, user, backend=BACKEND)
+
+
+def _step_name(persistent_id: str) -> str:
+    if "webauthn" in persistent_id:
+        return "passkey"
+    return "totp" if "totp" in persistent_id else "backup_code"
 
 
 def release_pending(request: HttpRequest) -> None:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from accounts.forms import SecondFactorForm
 from accounts.twostep import two_step_enabled
 from accounts.views.contacts import safe_next
+from passkeys.selectors import user_has_passkey
 from signin import session_records
 from signin.attempt import attempt_of
 from signin.twostep import session_verify
@@ -37,12 +38,14 @@ def two_step_verify(request: HttpRequest) -> HttpResponse:
     target = safe_next(request)
     if user.is_verified():
         return redirect(target)
-    if not two_step_enabled(user):
+    has_code = two_step_enabled(user)
+    has_passkey = user_has_passkey(user_id=user.pk)
+    if not has_code and not has_passkey:
         messages.info(request, _("Set up two-step sign-in first."))
         return redirect(f"{reverse('accounts:two_step_enroll')}?{_next_query(request)}")
     form = SecondFactorForm(request.POST or None)
     status = HTTPStatus.OK
-    if request.method == "POST":
+    if request.method == "POST" and has_code:
         status = HTTPStatus.BAD_REQUEST
         if form.is_valid():
             if session_verify(request=request, user=user, token=form.cleaned_data["otp_token"]):
@@ -50,9 +53,8 @@ def two_step_verify(request: HttpRequest) -> HttpResponse:
             if attempt_of(request).locked_out:
                 return locked_now(request)
             form.add_error("otp_token", _("That code is not right."))
-    return render(
-        request, "signin/two_step_verify.html", {"form": form, "next": target}, status=status
-    )
+    context = {"form": form, "next": target, "has_code": has_code, "has_passkey": has_passkey}
+    return render(request, "signin/two_step_verify.html", context, status=status)
 
 
 def _next_query(request: HttpRequest) -> str:

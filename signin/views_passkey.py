@@ -1,0 +1,71 @@
+"""Sign in with a passkey (/accounts/login/passkey/...) and confirm a signed-in session with one
+(/account/two-step/passkey/..., staff before /admin/): the JSON ends of the ceremonies the
+sign-in page's and the admin's "Use a passkey" buttons run (``passkeys/static/passkeys``).
+
+A passkey sign-in never goes through ``authenticate()``: there is no password to count, so the
+password's lockout (axes and ``signin.lockout``, about guessed passwords) neither refuses it nor
+counts it; a failed passkey answer counts on the passkeys app's own counter instead
+(``passkeys.services.passkey_assertion_check``). The passkey is both steps: the session is
+verified (django-otp) as after a password and a code.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+
+from passkeys import ceremony
+from passkeys.errors import PasskeyRefused
+from passkeys.services import passkey_assertion_check
+from signin import flow
+from signin.door_guard import door_guard
+
+signin_begin = door_guard(csrf_protect(ceremony.SigninBegin.as_view()))
+verify_begin = login_required(ceremony.SessionBegin.as_view())
+
+
+@door_guard
+@csrf_protect
+@never_cache
+@require_POST
+def signin_complete(request: HttpRequest) -> JsonResponse:
+    try:
+        data = ceremony.body_json(request)
+        device = passkey_assertion_check(
+            request=request,
+            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
+            data=data,
+            purpose="signin",
+        )
+    except PasskeyRefused as exc:
+        return ceremony.refused(exc)
+    next_url = flow.safe_next(request, str(data.get("next") or ""))
+    flow.complete(request=request, user=device.user, device=device)
+    return JsonResponse({"redirect_url": next_url})
+
+
+@never_cache
+@login_required
+@require_POST
+def verify_complete(request: HttpRequest) -> JsonResponse:
+    """The signed-in person's passkey confirms this session (django-otp login): the admin's
+    second step."""
+    try:
+        data = ceremony.body_json(request)
+        device = passkey_assertion_check(
+            request=request,
+            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
+            data=data,
+            purpose="verify",
+            user=request.user,
+        )
+    except PasskeyRefused as exc:
+        return ceremony.refused(exc)
+    with transaction.atomic():
+        otp_login(request, device)
+    return JsonResponse({"redirect_url": flow.safe_next(request, str(data.get("next") or ""))})
