@@ -79,8 +79,9 @@ def test_hide_an_informational_notice_without_reloading(context):
 # --- Journey 4: what the troubleshooter says to a browser that cannot sign in ------------------
 def test_cookies_blocked_in_the_browser_settings_are_named(_playwright, live_server, tmp_path):
     """Chromium with cookies blocked in its own settings (a profile whose preferences block every
-    site's cookies, as "Block all cookies" does): the check names it and opens the fix; the
-    server's check, with the test cookie not kept, says so too."""
+    site's cookies, as "Block all cookies" does): the refused sign-in says cookies are blocked
+    (templates/403_csrf.html, not Django's CSRF page) and links to the troubleshooter, whose
+    check names it and opens the fix."""
     from tests.e2e.conftest import CHROMIUM_ARGS
 
     profile = tmp_path / "profile"
@@ -98,8 +99,18 @@ def test_cookies_blocked_in_the_browser_settings_are_named(_playwright, live_ser
     try:
         context.set_default_timeout(10_000)
         page = context.pages[0] if context.pages else context.new_page()
-        page.goto("/help/cookies/")  # the test cookie, then back to /help/?cookies=1
+        # The sign-in fails first: the answer names the cause and leads to the checks.
+        page.goto("/accounts/login/")
+        page.fill("input[name=username]", "zhang.wei")
+        page.fill("input[name=password]", "a password")
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").first.click()
         assert context.cookies() == []  # really blocked
+        heading = page.get_by_role("heading", level=1).inner_text()
+        assert heading == "Your browser is blocking the portal's cookies", heading
+        assert "Allow cookies for this site" in page.locator("body").inner_text()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Can't sign in? Check your browser").click()
         _checks_done(page)
         assert "check-fail" in page.get_attribute("#check-cookies", "class")
         assert (
