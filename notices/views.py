@@ -61,6 +61,15 @@ def _script_texts() -> dict[str, str]:
         "clock_ok": _("Your device's clock matches the server's."),
         "clock_ahead": _("Your device's clock is %(minutes)s minutes ahead of the server's."),
         "clock_behind": _("Your device's clock is %(minutes)s minutes behind the server's."),
+        # Shown from 90 minutes on: hours are what a person reads on a clock (always 2 or more).
+        "clock_ahead_hours": _("Your device's clock is %(hours)s hours ahead of the server's."),
+        "clock_behind_hours": _("Your device's clock is %(hours)s hours behind the server's."),
+        # Off by whole hours: the clock looks right and the time zone is wrong.
+        "clock_zone": _(
+            "If the time on your device looks right, its time zone is wrong: choose %(zone)s "
+            "and set the date and time automatically."
+        )
+        % {"zone": settings.TIME_ZONE},
         "clock_unknown": _("Could not compare clocks."),
         "maintenance_ok": _("No maintenance is going on."),
         "maintenance_fail": _("Maintenance now: %(titles)s"),

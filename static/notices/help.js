@@ -91,8 +91,18 @@
   function clockVerdict(skewMs) {
     var tolerance = parseInt(root.getAttribute("data-clock-tolerance"), 10) * 1000;
     var minutes = Math.max(1, Math.round(Math.abs(skewMs) / 60000));
+    var hours = Math.round(Math.abs(skewMs) / 3600000);
+    var text;
     if (Math.abs(skewMs) <= tolerance) {
       set("clock", "ok", texts.clock_ok);
+    } else if (Math.abs(skewMs) >= 90 * 60000) {
+      text = fill(skewMs > 0 ? texts.clock_ahead_hours : texts.clock_behind_hours,
+        { hours: hours });
+      // Off by whole hours (within 5 minutes): a wrong time zone on a clock that looks right.
+      if (Math.abs(Math.abs(skewMs) - hours * 3600000) <= 5 * 60000) {
+        text += " " + texts.clock_zone;
+      }
+      set("clock", "fail", text);
     } else {
       set("clock", "fail", fill(skewMs > 0 ? texts.clock_ahead : texts.clock_behind,
         { minutes: minutes }));

@@ -142,13 +142,18 @@ def test_without_javascript_the_page_says_so_and_still_tests_cookies(new_context
 
 
 def test_a_clock_two_hours_ahead_is_named_with_its_fix(new_context):
+    """Hours, not "120 minutes"; and whole hours off is the time zone's doing, said so."""
     page = new_context(locale="en-US").new_page()
     page.clock.set_fixed_time(timezone.now() + timedelta(hours=2))
     page.goto("/help/")
     _checks_done(page)
     assert "check-fail" in page.get_attribute("#check-clock", "class")
     detail = page.inner_text("#check-clock [data-detail]")
-    assert detail == "Your device's clock is 120 minutes ahead of the server's.", detail
+    assert detail == (
+        "Your device's clock is 2 hours ahead of the server's. If the time on your device looks "
+        "right, its time zone is wrong: choose Asia/Shanghai and set the date and time "
+        "automatically."
+    ), detail
     fix = page.locator("#check-clock [data-fix]")
     assert fix.get_attribute("open") is not None
     assert "get the date and time automatically" in fix.inner_text()
