@@ -16,12 +16,13 @@ DEFAULTS = {
     "ACCESS_PASS_TYPED_FAILURES_PER_HOUR": 10,
     # After signing in with a pass the session may open only the enrolment pages until a new
     # password is set or a passkey registered. The passkey part (another app) is reached by URL
-    # name; its pages' paths (and its JSON endpoints) are allowed by prefix. Empty: no passkey.
-    "ACCESS_PASS_PASSKEY_URL_NAME": "",
-    "ACCESS_PASS_PASSKEY_PREFIXES": [],
-    # Dotted name of ``f(*, user) -> int``: how many passkeys the user has (the passkey app's
-    # selector); a number above the one at the pass's sign-in means one was registered.
-    "ACCESS_PASS_PASSKEY_COUNT": "",
+    # name (a name that does not resolve: no passkey offered); its page and JSON endpoints are
+    # allowed by prefix.
+    "ACCESS_PASS_PASSKEY_URL_NAME": "passkeys:register",
+    "ACCESS_PASS_PASSKEY_PREFIXES": ["/account/passkeys/add/"],
+    # Dotted name of ``f(*, user) -> int``: how many passkeys the user has; a number above the
+    # one at the pass's sign-in means one was registered. Empty: 0.
+    "ACCESS_PASS_PASSKEY_COUNT": "access_pass.door.passkey_count_webauthn",
 }
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
@@ -169,7 +170,9 @@ def passkey_count(user) -> int:
 
 def passkey_count_webauthn(*, user) -> int:
     """``ACCESS_PASS_PASSKEY_COUNT``'s default: the person's confirmed passkeys
-    (django-otp-webauthn's credentials)."""
+    (django-otp-webauthn's credentials); 0 where it is not installed."""
+    if not django_apps.is_installed("django_otp_webauthn"):
+        return 0
     # Imported here: the model exists only where django-otp-webauthn is installed.
     from django_otp_webauthn.models import WebAuthnCredential
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -77,7 +78,9 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     state = enrol.enrol_pending(request)
     if state is None or not request.user.is_authenticated:
         return redirect("signin:login")
-    context = {"passkey_url": passkey_url()}
+    url = passkey_url()
+    # Back here once registered: the guard then sees the new passkey and lets the person go on.
+    context = {"passkey_url": nexts.with_next(url, reverse("access_pass:enrol")) if url else ""}
     return render(request, "access_pass/enrol.html", context)
 
 

@@ -15,9 +15,9 @@ not running; ``down`` stops what runs.
 Knobs (environment, read at a full ``up`` when nothing runs; then kept in var/stack/env.json):
 STACK_DIR (var/stack), STACK_DATABASE_URL (postgres://postgres@127.0.0.1:5432/portal_stack),
 STACK_HTTPS_PORT (8443), STACK_HTTP_PORT (8080), STACK_WEB_PORTS (8101,8102), STACK_REDIS_PORT
-(6391), GUNICORN_WORKERS (2 a node). Any portal variable set in the caller's environment
-(SMS_BACKEND, EMAIL_URL, LOCKOUT_*...) reaches every process, except those the stack fixes:
-debug, hosts, base URL, proxy count, database and Redis.
+(6391), GUNICORN_WORKERS (2 a node), STACK_SETTINGS_MODULE (portal.settings). Any portal
+variable set in the caller's environment (SMS_BACKEND, EMAIL_URL, LOCKOUT_*...) reaches every
+process, except those the stack fixes: debug, hosts, base URL, proxy count, database and Redis.
 """
 
 from __future__ import annotations
@@ -259,7 +259,8 @@ def environment(stack: Stack) -> dict[str, str]:
         "GUNICORN_WORKERS": "2",
     }
     fixed = {
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        # The tests' stack shortens the outbox's recovery times (tests/stack/stack_settings.py).
+        "DJANGO_SETTINGS_MODULE": os.environ.get("STACK_SETTINGS_MODULE", "portal.settings"),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": (secrets_dir / "django-secret-key").read_text().strip(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
