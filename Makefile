@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format worker beat bench migrate messages clean stack stack-down
+.PHONY: run test lint format worker beat bench migrate messages clean stack stack-down test-stack
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ stack: $(STAMP)
 
 stack-down:
 	test ! -x $(BIN)/python || $(BIN)/python deploy/stack.py down
+
+# The multi-node and fault tests (tests/stack) on a stack of their own (own ports, folder and
+# database), their own stage: a plain `make test` deselects them. SIGINT at 5 minutes, so the
+# stack is still taken down.
+test-stack: $(STAMP)
+	PORTAL_STACK_TESTS=1 timeout -s INT -k 30 300 $(BIN)/python -m pytest tests/stack $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH)
