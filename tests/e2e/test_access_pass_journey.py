@@ -17,7 +17,7 @@ from signin.models import Lock
 from tests.e2e.browser import admin_sign_in
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.tickets.conftest import make_agent
-from tickets.models import Ticket
+from tickets.models import Resolution, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "海棠花开 the long phrase 2026"
@@ -112,4 +112,46 @@ def test_a_temporary_pass_then_a_new_password(new_context, tasks, shots):
     assert employee.check_password(NEW_PASSWORD) and lock.ended_at is not None
     ticket = Ticket.objects.get()
     assert ticket.status == "resolved"
+    _the_pass_is_spent(new_context, secret)
+
+
+def test_a_temporary_pass_then_a_passkey(new_context, tasks, shots, settings, live_server):
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    # The live server is http://localhost:<port>: the relying party follows it, as
+    # portal/settings.py derives it from PORTAL_BASE_URL.
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = [live_server.url]
+    page = new_context(locale="zh-CN").new_page()
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    authenticator = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    employee, lock = _locked_employee_files_a_request(page)
+    secret = _agent_verifies_and_issues(new_context, tasks, shots, employee)
+    _signs_in_with_the_pass(page, secret, shots)
+    _submit(page, "main a[href^='/account/passkeys/add/']")
+    page.fill("input[name=name]", "我的手机")
+    page.locator("[data-passkey=register] [data-passkey-start]").click()
+    page.wait_for_url(re.compile(r"/account/$"))  # registered: the hold ends, the journey goes on
+    assert WebAuthnCredential.objects.filter(user=employee, confirmed=True).count() == 1
+    (held,) = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
+    assert held["isResidentCredential"]
+    assert AccessPass.objects.get().completed_how == "passkey"
+    ticket = Ticket.objects.get()
+    assert ticket.status == "resolved" and ticket.resolution == Resolution.ACCESS_PASS
+    lock.refresh_from_db()
+    assert lock.ended_at is None  # the password's lock runs its course; the passkey needs none
+    shots.take(page, "access-pass-done")
     _the_pass_is_spent(new_context, secret)
