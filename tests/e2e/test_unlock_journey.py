@@ -10,6 +10,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.utils import translation
 
 from signin.models import Lock
@@ -33,7 +34,15 @@ def _sign_in(page, username: str, password: str) -> None:
     _submit(page)
 
 
-def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots):
+def _in_language(page, live_server, language: str) -> None:
+    """The language cookie the header's switch sets, then the page again."""
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
+    page.reload()
+
+
+def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots, live_server):
     employee = UserFactory(username="li.na", first_name="娜", last_name="李", language="zh-hans")
     agent = make_agent("agent.zhou")
 
@@ -71,6 +80,10 @@ def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots):
     ticket.refresh_from_db()
     assert ticket.is_verified
     shots.take(desk, "agent-ticket")
+    _in_language(desk, live_server, "en")  # the same page for an agent who reads English
+    assert desk.locator("html").get_attribute("lang") == "en"
+    shots.take(desk, "agent-ticket")
+    _in_language(desk, live_server, "zh-hans")
     _submit(desk, "form[action$='/unlock/'] button[type=submit]")
     ticket.refresh_from_db()
     lock.refresh_from_db()
