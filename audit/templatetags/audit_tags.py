@@ -1,6 +1,6 @@
 from django import template
 
-from audit import labels
+from audit import labels, sentences
 
 register = template.Library()
 
@@ -13,3 +13,9 @@ def event_label(event: str) -> str:
 @register.filter
 def details(data) -> str:
     return labels.details_text(data)
+
+
+@register.filter
+def sentence(row) -> str:
+    """An audit row in words: ``audit.sentences.event_sentence``."""
+    return sentences.event_sentence(row)

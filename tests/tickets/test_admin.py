@@ -292,4 +292,4 @@ def test_a_recent_contact_change_is_flagged_before_verifying(agent_client, emplo
     audit_record(event="contact.changed", user=employee, subject=employee.username)
     ticket = new_ticket("zhang.wei")
     page = agent_client.get(f"{QUEUE}{ticket.pk}/change/").content.decode()
-    assert "Careful: contact.changed" in page
+    assert "Careful: Recovery contact changed on " in page  # the event in words

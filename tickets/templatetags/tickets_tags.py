@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from accounts.masking import mask_email, mask_phone
-from portal.net import browser_label
+from portal.browsers import summary
 from tickets.models import Channel, Resolution, TicketStatus, Tried
 
 register = template.Library()
@@ -52,7 +52,8 @@ def tried_labels(values) -> list[str]:
 # --- Agents' ticket page ------------------------------------------------------------------------
 @register.filter
 def browser(ua: str) -> str:
-    return browser_label(ua or "")
+    """The browser in the agent's language ("Windows 上的 Chrome 120"), scripts named as such."""
+    return summary(ua or "")
 
 
 @register.filter
