@@ -158,7 +158,8 @@ def test_each_number_is_what_its_list_shows_within_the_budget(
     _locks(size)
     _outbox(size)
     agent_client.get(HOME)  # warm the notice banner's cache
-    # session, user, OTP device, the agent's permissions (2), the desk's one statement
+    # session, user, OTP device, the agent's permissions (2), the desk's one statement and
+    # Django's recent-actions box: 7, whatever the number of rows
     with django_assert_max_num_queries(8) as captured:
         response = agent_client.get(HOME)
     assert response.status_code == HTTPStatus.OK
