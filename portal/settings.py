@@ -221,6 +221,7 @@ CELERY_BEAT_SCHEDULE["messaging-sweep"] = {
     "schedule": 30.0,
     "options": {"expires": 25},
 }
+CELERY_BEAT_SCHEDULE["access-pass-expire"] = {"task": "access_pass.expire_sweep", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["tickets-reconcile-locks"] = {
     "task": "tickets.reconcile_locks",
     "schedule": 300.0,

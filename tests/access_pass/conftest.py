@@ -9,6 +9,7 @@ import re
 import pytest
 from django.core import mail
 
+from tests.messengers.conftest import wecom_api  # noqa: F401 (fixture)
 from tests.tickets.conftest import (  # noqa: F401 (fixtures)
     _english,
     admin_client_for,

@@ -157,3 +157,31 @@ def test_an_agent_cannot_issue_a_pass_for_their_own_account(agent):
     ticket = new_ticket("agent.wang")
     with pytest.raises(TicketError):
         ticket_pass_issue(ticket=ticket, agent=agent, delivery="shown")
+
+
+def test_a_pass_sent_to_a_verified_wecom_id(
+    verified_ticket, agent, employee, wecom_api, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from accounts.models import MessengerId
+
+    MessengerId.objects.create(
+        user=employee,
+        provider="wecom",
+        external_id="zhang.wei",
+        source="import",
+        verified_at=timezone.now(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        _t, issued = ticket_pass_issue(ticket=verified_ticket, agent=agent, delivery="wecom")
+    assert issued.secret is None
+    (text,) = [t for t in wecom_api.texts_to("zhang.wei") if PASS.search(t)]
+    assert pass_matches(pass_in(text), AccessPass.objects.get().digest)
+    assert AuditEvent.objects.get(event="access_pass.sent").data["channel"] == "wecom"
+
+
+def test_no_pass_to_a_messenger_without_a_verified_id(verified_ticket, agent):
+    with pytest.raises(TicketError):
+        ticket_pass_issue(ticket=verified_ticket, agent=agent, delivery="feishu")
+    assert not AccessPass.objects.exists()
