@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import AuditEvent
-from portal.net import browser_label
+from portal.browsers import summary
 from signin import conf
 from signin.identity import identity_resolve
 from signin.lockout import reference_normalize
@@ -150,7 +150,7 @@ def signins_recent_for_user(
         SignInRow(
             at=row.created_at,
             ip=row.ip,
-            browser=browser_label(row.user_agent),
+            browser=summary(row.user_agent),  # in the reader's language
             known_browser=row.known_browser,
             current=bool(current_session_key) and row.session_key == current_session_key,
             open=row.ended_at is None,
