@@ -40,6 +40,7 @@ def test_every_event_the_code_writes_reads_as_words():
         "directory",
         "signin",
         "reset",
+        "access_pass",
         "notices",
         "sso",
         "tickets",
