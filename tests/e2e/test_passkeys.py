@@ -145,7 +145,7 @@ def test_a_cloned_authenticators_stale_counter_is_refused(page, authenticator):
 
     _sign_in_with_passkey(page)
     status = page.locator("[data-passkey=signin] [data-passkey-status]")
-    status.filter(has_text=re.compile("copied")).wait_for()
+    status.filter(has_text=re.compile("复制到另一台设备")).wait_for()
     assert "/accounts/login/" in page.url
     event = AuditEvent.objects.get(event="passkeys.clone_suspected")
     assert event.user_id == user.pk
@@ -177,7 +177,7 @@ def test_remove_a_passkey_after_confirming_the_password(page, authenticator):
     _sign_out(page)
     _sign_in_with_passkey(page)
     status = page.locator("[data-passkey=signin] [data-passkey-status]")
-    status.filter(has_text=re.compile("not registered")).wait_for()
+    status.filter(has_text=re.compile("未在门户注册")).wait_for()
 
 
 def test_remove_a_passkey_after_confirming_with_a_passkey(page, authenticator):

@@ -320,3 +320,31 @@ def test_the_login_pages_offer_a_passkey_without_inline_script():
         assert "/static/passkeys/passkeys.js" in html
         assert "<script>" not in html
         assert "'unsafe-inline'" not in page["Content-Security-Policy"]
+
+
+def test_the_authorize_steps_sign_in_offers_a_passkey_and_returns_to_the_app():
+    from tests.sso.oidc import authorize_query, code_from, exchange, pkce, register
+
+    rp = register()
+    user = UserFactory()
+    authenticator = with_passkey(user)
+    verifier, challenge = pkce()
+    authorize = authorize_query(rp, challenge=challenge)
+    client = browser()
+    to_login = client.get(authorize)
+    assert to_login.status_code == 302
+    login = client.get(to_login["Location"])
+    html = login.content.decode()
+    assert "销售易 CRM" in html and 'data-passkey="signin"' in html
+    next_url = login.context["next"]
+    assert next_url == authorize
+
+    done = passkey_signin(client, authenticator, next_url=next_url)
+    assert done.json()["redirect_url"] == authorize
+    code = code_from(client.get(authorize))
+    assert exchange(client, rp, code, verifier).status_code == 200
+
+    # An authorization request to a redirect URI the client never registered is not followed.
+    foreign = authorize_query(rp, challenge=challenge, redirect_uri="https://evil.example/cb")
+    again = passkey_signin(browser(), authenticator, next_url=foreign)
+    assert again.json()["redirect_url"] == "/account/"

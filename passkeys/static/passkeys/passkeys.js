@@ -1,7 +1,7 @@
 /* Passkeys (WebAuthn) for the portal's pages: register, sign in, confirm. No inline script (the
    CSP allows only the portal's static files): each ceremony is a
    <div data-passkey="register|signin|confirm|verify" data-begin=".." data-complete=".."
-        data-csrf=".." data-next=".."> with a button, an optional name field and a status line;
+        data-next=".."> holding the CSRF token's hidden input with a button, an optional name field and a status line;
    the translated sentences come from the page (<ul data-passkey-messages>). */
 (function () {
   "use strict";
@@ -132,7 +132,8 @@
     var button = box.querySelector("[data-passkey-start]");
     var status = box.querySelector("[data-passkey-status]");
     var nameField = box.querySelector("input[name=name]");
-    var csrf = box.getAttribute("data-csrf");
+    var token = box.querySelector("input[name=csrfmiddlewaretoken]");
+    var csrf = token ? token.value : "";
     var busy = false;
 
     function say(message, kind) {
