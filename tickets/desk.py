@@ -76,6 +76,14 @@ SPECS: list[tuple[str, Any, list[_Spec]]] = [
                 "status=new",
             ),
             _Spec(
+                "approval",
+                _("waiting for a second agent's approval"),
+                "tickets.view_ticket",
+                lambda user, now: selectors.tickets_where(q=selectors.awaiting_approval_q()),
+                "admin:tickets_ticket_changelist",
+                "status=approval",
+            ),
+            _Spec(
                 "breaching",
                 _("breaching the SLA"),
                 "tickets.view_ticket",

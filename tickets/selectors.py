@@ -138,6 +138,11 @@ def waiting_for_agent_q() -> Q:
     return Q(status=TicketStatus.NEW)
 
 
+def awaiting_approval_q() -> Q:
+    """Unlocks of privileged accounts waiting for a second agent."""
+    return Q(status=TicketStatus.APPROVAL)
+
+
 def assigned_to_q(*, user: Any) -> Q:
     return Q(assignee_id=getattr(user, "pk", None))
 

@@ -50,7 +50,7 @@ def test_the_desk_on_a_phone_and_a_desktop(new_context, live_server, shots, lang
         )
         assert overflow <= 0, f"the desk is {overflow}px wider than a {width}px screen"
         figures = page.locator("#desk a.desk-figure")
-        assert figures.count() == 10
+        assert figures.count() == 11
         for i in range(figures.count()):
             box = figures.nth(i).bounding_box()
             assert box["height"] >= 44 and box["x"] >= 0 and box["x"] + box["width"] <= width

@@ -168,6 +168,7 @@ def test_each_number_is_what_its_list_shows_within_the_budget(
     assert set(shown) == {
         "open",
         "waiting",
+        "approval",
         "breaching",
         "mine",
         "locked_now",
@@ -184,6 +185,7 @@ def test_each_number_is_what_its_list_shows_within_the_budget(
     assert shown["notices"][0] == 1
     assert shown["locked_hour"][0] == 1 + len([i for i in range(size) if i % 3 != 2 and 7 * i < 60])
     assert 0 < shown["mine"][0] < shown["open"][0]
+    assert shown["approval"][0] == len(range(3, size, 6))
     assert 0 < shown["breaching"][0] < shown["open"][0]
     assert shown["failed"][0] == len(range(0, size, 5))
 
@@ -196,7 +198,7 @@ def test_agents_see_only_what_they_may_and_the_models_stay(db, clock):
         Permission.objects.get(codename="view_ticket", content_type__app_label="tickets")
     )
     response = admin_client_for(type(clerk).objects.get(pk=clerk.pk)).get(HOME)
-    assert set(figures(response)) == {"open", "waiting", "breaching", "mine"}
+    assert set(figures(response)) == {"open", "waiting", "approval", "breaching", "mine"}
     page = response.content.decode()
     assert "Everything in the admin" in page
     assert 'href="/admin/tickets/ticket/"' in page  # the model list below the desk
