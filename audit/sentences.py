@@ -165,6 +165,15 @@ def _with_reason(text: str, data: Mapping) -> str:
     return _("%(text)s; reason: “%(reason)s”") % {"text": text, "reason": reason[:200]}
 
 
+def _lock_ran_out(data: Mapping) -> str:
+    return _("Lock %(reference)s ran out") % {"reference": data.get("reference") or "?"}
+
+
+def _ip_unblocked(data: Mapping) -> str:
+    text = _("IP block %(reference)s lifted") % {"reference": data.get("reference") or "?"}
+    return _with_reason(text, data)
+
+
 def _lock_storm(data: Mapping) -> str:
     n = _number(data.get("accounts"))
     return ngettext(
@@ -328,6 +337,8 @@ SENTENCES: dict[str, Callable[[Mapping], str]] = {
     "signin.ip_blocked": _signin_locked,
     "signin.unlocked": _signin_unlocked,
     "signin.lock_storm": _lock_storm,
+    "signin.auto_unlocked": _lock_ran_out,
+    "signin.ip_unblocked": _ip_unblocked,
     "code.sent": _code_sent,
     "code.refused": _code_refused,
     "code.failed": _code_failed,

@@ -107,6 +107,12 @@ def test_ordinals(n, english):
             "服务台已解锁（LK-7Q2M）；原因：“called from the desk phone”",
         ),
         (
+            "signin.auto_unlocked",
+            {"reference": "LK-7Q2M", "scope": "account", "how": "expired"},
+            "Lock LK-7Q2M ran out",
+            "锁定 LK-7Q2M 已到期",
+        ),
+        (
             "signin.lock_storm",
             {"network": "203.0.113.0/24", "accounts": 12, "minutes": 5},
             "Lock storm: 12 accounts locked from 203.0.113.0/24 within 5 minutes",
