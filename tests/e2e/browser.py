@@ -11,7 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # A 390×844 phone (an iPhone 12 to 15's CSS size) with touch, as the employees often are.
-PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "has_touch": True,
+    "is_mobile": True,
+}
 CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
