@@ -42,6 +42,9 @@ KIND_PRIORITIES: dict[str, Priority] = {
     "account_self_unlocked": Priority.SECURITY,  # reset: unlocked with a code
     "two_step_enabled": Priority.SECURITY,
     "two_step_disabled": Priority.SECURITY,
+    # passkeys: the owner told of each passkey added or removed
+    "passkey_added": Priority.SECURITY,
+    "passkey_removed": Priority.SECURITY,
     # access_pass: the helpdesk's temporary access pass, and the owner's notice of it
     "access_pass_code": Priority.CODE,
     "access_pass_notice": Priority.SECURITY,

@@ -14,6 +14,7 @@ import time
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp_webauthn.exceptions import OTPWebAuthnApiError
@@ -25,6 +26,7 @@ from webauthn.helpers.exceptions import WebAuthnException
 from accounts.models import User
 from accounts.services import current_password_confirm
 from audit.services import audit_record
+from messaging.services import messaging_notify_user
 from passkeys import conf, selectors
 from passkeys.errors import NotConfirmed, PasskeyRefused, StaleCounter
 from portal import limits
@@ -56,6 +58,7 @@ def passkey_register(
                 subject=user.get_username(),
                 data=_facts(device),
             )
+            _notify(request=request, user=user, kind="passkey_added", passkey=device.name)
             # As the library's own view and the authenticator's enrolment do: a session that
             # has passed no second step counts the new passkey as its step (one that has keeps
             # the device it used).
@@ -149,7 +152,17 @@ def passkey_remove(
             subject=user.get_username(),
             data=facts,
         )
+        _notify(request=request, user=user, kind="passkey_removed", passkey=facts["name"])
     request.session.pop(CONFIRMED_AT, None)  # one confirmation, one removal
+
+
+def _notify(*, request: HttpRequest, user: User, kind: str, passkey: str) -> None:
+    """The owner hears of every passkey added or removed (an outbox row in this transaction)."""
+    messaging_notify_user(
+        user=user,
+        kind=kind,
+        context={"changed_at": timezone.now(), "ip": client_ip(request), "passkey": passkey},
+    )
 
 
 def passkey_confirmed_mark(*, request: HttpRequest) -> None:

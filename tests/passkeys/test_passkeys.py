@@ -11,6 +11,7 @@ from django.test import Client
 from django_otp_webauthn.models import WebAuthnCredential
 
 from audit.models import AuditEvent
+from messaging.models import OutboxMessage
 from passkeys.selectors import user_has_passkey
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 from tests.passkeys.authenticator import SoftAuthenticator
@@ -75,6 +76,8 @@ def test_register_keeps_the_passkey_named_with_its_flags_and_audits():
     assert user_has_passkey(user_id=user.pk)
     (row,) = AuditEvent.objects.filter(event="passkeys.registered")
     assert row.user_id == user.pk and row.data["name"] == "Work laptop"
+    (notice,) = OutboxMessage.objects.filter(kind="passkey_added", channel="email")
+    assert "Work laptop" in notice.body_text and notice.recipient == user.email
 
     # The same authenticator again: excluded in the options, refused if sent anyway.
     options = post_json(client, ADD_BEGIN).json()
@@ -239,6 +242,7 @@ def test_remove_needs_the_password_or_a_passkey():
     assert not WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
     (row,) = AuditEvent.objects.filter(event="passkeys.removed")
     assert row.data["confirmed_by"] == "passkey" and row.data["passkey"] == passkey.pk
+    assert OutboxMessage.objects.filter(kind="passkey_removed", channel="email").count() == 1
 
 
 def test_another_persons_passkey_cannot_be_renamed_or_removed():
