@@ -168,3 +168,40 @@ def test_the_agent_who_acted_is_named_not_the_employee():
         assert event_sentence(own) == "Signed in at the site sign-in"
     with translation.override("zh-hans"):
         assert event_sentence(done) == "服务台已解锁，操作人 agent.wang"
+
+
+@pytest.mark.django_db
+def test_the_audit_list_shows_sentences_at_a_constant_cost():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audit.services import audit_record
+    from tests.tickets.conftest import admin_client_for, make_agent
+
+    agent = make_agent("agent.zhou")
+    client = admin_client_for(agent)
+    employee = UserFactory(username="zhang.wei")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            audit_record(
+                event="signin.failed",
+                user=employee,
+                actor=agent if i % 2 else None,
+                ip="10.2.3.4",
+                ua=FIFTH_WRONG.user_agent,
+                data={"door": "site", "reason": "bad_password", "failure": i % 5 + 1},
+            )
+
+    counts = []
+    for n in (3, 150):
+        add(n)
+        client.get("/admin/audit/auditevent/", HTTP_ACCEPT_LANGUAGE="en")
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/admin/audit/auditevent/", HTTP_ACCEPT_LANGUAGE="en")
+        counts.append(len(captured))
+    page = response.content.decode()
+    assert "wrong password at the site sign-in, from 10.2.3.4, Chrome 156 on Windows" in page
+    assert "by agent.zhou" in page
+    assert "bad_password" not in page and "door:" not in page
+    assert counts[0] == counts[1], counts
