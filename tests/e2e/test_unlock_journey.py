@@ -45,6 +45,8 @@ def _in_language(page, live_server, language: str) -> None:
 def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots, live_server):
     employee = UserFactory(username="li.na", first_name="娜", last_name="李", language="zh-hans")
     agent = make_agent("agent.zhou")
+    agent.first_name, agent.last_name = "敏", "周"
+    agent.save(update_fields=["first_name", "last_name"])
 
     # The employee locks the account and asks the helpdesk, from the lock page.
     page = new_context(locale="zh-CN").new_page()
