@@ -156,6 +156,23 @@ def passkey_remove(
     request.session.pop(CONFIRMED_AT, None)  # one confirmation, one removal
 
 
+@transaction.atomic
+def passkeys_remove_by_agent(*, request: HttpRequest, passkeys: list[WebAuthnCredential]) -> None:
+    """An agent removes passkeys in the admin (a lost phone): audited, the owner told."""
+    for device in passkeys:
+        user, facts = device.user, _facts(device) | {"confirmed_by": "agent"}
+        device.delete()
+        audit_record(
+            event="passkeys.removed",
+            request=request,
+            actor=request.user,
+            user=user,
+            subject=user.get_username(),
+            data=facts,
+        )
+        _notify(request=request, user=user, kind="passkey_removed", passkey=facts["name"])
+
+
 def _notify(*, request: HttpRequest, user: User, kind: str, passkey: str) -> None:
     """The owner hears of every passkey added or removed (an outbox row in this transaction)."""
     messaging_notify_user(

@@ -352,3 +352,25 @@ def test_the_authorize_steps_sign_in_offers_a_passkey_and_returns_to_the_app():
     foreign = authorize_query(rp, challenge=challenge, redirect_uri="https://evil.example/cb")
     again = passkey_signin(browser(), authenticator, next_url=foreign)
     assert again.json()["redirect_url"] == "/account/"
+
+
+def test_an_agent_removes_a_passkey_in_the_admin_audited_and_the_owner_told():
+    from tests.factories import SuperuserFactory, otp_force_login
+
+    owner = UserFactory()
+    with_passkey(owner)
+    passkey = WebAuthnCredential.objects.get(user=owner)
+    agent = SuperuserFactory()
+    client = browser()
+    otp_force_login(client, agent)
+    base = "/admin/django_otp_webauthn/webauthncredential/"
+    listing = client.get(base)
+    assert listing.status_code == 200 and "laptop" in listing.content.decode()
+    page = client.get(f"{base}{passkey.pk}/change/").content.decode()
+    assert "public_key" not in page and passkey.public_key.hex() not in page
+    assert client.post(f"{base}{passkey.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not WebAuthnCredential.objects.filter(pk=passkey.pk).exists()
+    (row,) = AuditEvent.objects.filter(event="passkeys.removed")
+    assert row.actor_id == agent.pk and row.user_id == owner.pk
+    assert row.data["confirmed_by"] == "agent"
+    assert OutboxMessage.objects.filter(kind="passkey_removed", user=owner).exists()
