@@ -7,6 +7,8 @@ code devices are not registered at all (they hold only an HMAC anyway).
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -14,6 +16,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import User
+from audit.selectors import audit_events_for_user
+from audit.sentences import event_sentence
 from portal.admin_mixins import ReadOnlyAdminMixin
 
 
@@ -42,11 +46,40 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
         (_("Important dates"), {"fields": ("last_login", "date_joined", "password_changed_at")}),
+        (_("Account timeline"), {"fields": ("timeline",)}),
     )
     list_display = ["username", "email", "phone", "employee_id", "is_staff", "is_active"]
     search_fields = ["username", "email", "phone", "employee_id", "first_name", "last_name"]
-    readonly_fields = ["last_login", "date_joined", "password_changed_at", "contact_prompt_skips"]
+    readonly_fields = [
+        "last_login",
+        "date_joined",
+        "password_changed_at",
+        "contact_prompt_skips",
+        "timeline",
+    ]
     actions = ["remove_two_step"]  # the reset app adds its reset-link actions (reset.admin)
+
+    @admin.display(description=_("latest events"))
+    def timeline(self, obj: User) -> str:
+        """The account's latest audit rows as sentences (``audit.sentences``), newest first."""
+        if obj.pk is None:
+            return "—"
+        rows = audit_events_for_user(user=obj)
+        if not rows:
+            return _("Nothing recorded.")
+        items = format_html_join(
+            "",
+            '<li><time datetime="{}">{}</time> {}</li>',
+            (
+                (
+                    row.created_at.isoformat(),
+                    timezone.localtime(row.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+                    event_sentence(row),
+                )
+                for row in rows
+            ),
+        )
+        return format_html('<ul class="account-timeline">{}</ul>', items)
 
     @admin.action(description=_("Remove two-step sign-in (lost phone)"))
     def remove_two_step(self, request, queryset):
