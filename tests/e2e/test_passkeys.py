@@ -193,3 +193,30 @@ def test_remove_a_passkey_after_confirming_with_a_passkey(page, authenticator):
     assert AuditEvent.objects.get(event="passkeys.removed", user=user).data["confirmed_by"] == (
         "passkey"
     )
+
+
+def _status(page, mode: str):
+    return page.locator(f"[data-passkey={mode}] [data-passkey-status]")
+
+
+def test_the_browsers_errors_have_their_own_messages(page, authenticator):
+    # No passkey for the portal on this device: NotAllowedError, said so.
+    _sign_in_with_passkey(page)
+    _status(page, "signin").filter(has_text="这台设备上没有本门户的通行密钥").wait_for()
+
+    # The same device registered twice: InvalidStateError (excludeCredentials), said so.
+    UserFactory(username="wu.hao")
+    _sign_in_with_password(page, "wu.hao")
+    _register(page, "laptop")
+    page.goto("/account/passkeys/add/")
+    page.locator("[data-passkey=register] [data-passkey-start]").click()
+    _status(page, "register").filter(has_text="这台设备上已有您账户的通行密钥").wait_for()
+    assert WebAuthnCredential.objects.filter(user__username="wu.hao").count() == 1
+
+
+def test_a_browser_without_passkeys_is_told_so(page):
+    page.add_init_script("delete window.PublicKeyCredential;")
+    page.goto("/accounts/login/")
+    _status(page, "signin").filter(has_text="不支持通行密钥").wait_for()
+    assert page.locator("[data-passkey=signin] [data-passkey-start]").is_disabled()
+    assert page.locator("input[name=username]").is_visible()  # the password still works
