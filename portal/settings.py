@@ -282,6 +282,8 @@ AXES_RESET_ON_SUCCESS = True
 # The lock page's "I know my password: unlock with a code" (reset.conf, reset.unlock); off: a
 # reset (or the helpdesk) after every lock.
 SELF_UNLOCK_ENABLED = bool_var("SELF_UNLOCK_ENABLED", True)
+# How long the helpdesk's temporary access pass works (access_pass.conf): 10 minutes to a day.
+ACCESS_PASS_TTL_SECONDS = int_var("ACCESS_PASS_TTL_SECONDS", 3600, minimum=600, maximum=86400)
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429

@@ -34,3 +34,17 @@ def test_a_bad_delivery_is_a_message_not_a_500(verified_ticket, agent):
     )
     assert response.status_code == HTTPStatus.FOUND
     assert not AccessPass.objects.exists()
+
+
+def test_admins_look_passes_up_without_ever_seeing_a_digest(verified_ticket, agent, superuser):
+    from tickets.services.passes import ticket_pass_issue
+
+    _t, issued = ticket_pass_issue(ticket=verified_ticket, agent=agent, delivery="shown")
+    client = admin_client_for(superuser)
+    listing = client.get("/admin/access_pass/accesspass/")
+    assert listing.status_code == HTTPStatus.OK and b"zhang.wei" in listing.content
+    page = client.get(f"/admin/access_pass/accesspass/{issued.access_pass.pk}/change/")
+    assert page.status_code == HTTPStatus.OK
+    assert issued.access_pass.digest.encode() not in page.content
+    assert issued.secret.encode() not in page.content
+    assert client.post("/admin/access_pass/accesspass/add/", {}).status_code == HTTPStatus.FORBIDDEN
