@@ -223,6 +223,12 @@ def _maintenance_pages(page, audit: Audit, *, username: str) -> None:
     audit.check(page, "sign-in paused")
     page.goto("/tickets/unlock/")
     audit.check(page, "unlock request during maintenance")
+    _submit(page, "form.form button[type=submit]")
+    audit.check(page, "unlock request during maintenance errors", field_errors=True)
+    page.check("input[name=maintenance_answer][value=maintenance]")
+    _submit(page, "form.form button[type=submit]")
+    assert page.locator("form.form").count() == 0  # nothing filed: when to come back
+    audit.check(page, "unlock request: wait for the maintenance")
     from notices.services import notice_save
 
     notice.ends_at = timezone.now() - timedelta(minutes=1)
