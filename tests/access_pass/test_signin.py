@@ -179,3 +179,17 @@ def test_an_unknown_name_gets_the_same_answer_and_work_as_a_wrong_pass(
     assert wrong.status_code == unknown.status_code == HTTPStatus.OK
     assert _page(wrong, "zhang.wei") == _page(unknown, "nobody.here")
     assert wrong_sql == unknown_sql
+
+
+@pytest.mark.postgres  # the budgets are PostgreSQL's (SQLite sends the sign-in's records apart)
+def test_query_budgets(verified_ticket, agent, browser, django_assert_num_queries):
+    """A wrong pass: the name, the pass (locked), its tries, the audit row, the savepoints and the
+    session (6); the right one adds the sign-in's records (11); a held page view: the session,
+    the user and the passkey count (3)."""
+    secret = issue(verified_ticket, agent)
+    with django_assert_num_queries(6):
+        sign_in(browser, "ABCD-EFGH-JKMN")
+    with django_assert_num_queries(11):
+        sign_in(browser, secret)
+    with django_assert_num_queries(3):
+        assert browser.get("/account/").status_code == HTTPStatus.FOUND
