@@ -220,3 +220,17 @@ def test_a_browser_without_passkeys_is_told_so(page):
     _status(page, "signin").filter(has_text="不支持通行密钥").wait_for()
     assert page.locator("[data-passkey=signin] [data-passkey-start]").is_disabled()
     assert page.locator("input[name=username]").is_visible()  # the password still works
+
+
+def test_staff_open_the_admin_with_a_passkey(page, authenticator):
+    from tests.factories import StaffFactory
+
+    StaffFactory(username="admin.chen")
+    _sign_in_with_password(page, "admin.chen")
+    _register(page, "yubikey")  # a session with no second step yet: the passkey becomes it
+    _sign_out(page)
+    page.goto("/admin/")
+    assert "/admin/login/" in page.url
+    page.locator("[data-passkey=signin] [data-passkey-start]").click()
+    page.wait_for_url(re.compile(r":\d+/admin/$"))
+    assert page.locator("#user-tools").count() == 1  # signed in, the session confirmed
