@@ -18,6 +18,7 @@ PHONE = {
     "is_mobile": True,
 }
 CODE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
+TASK_LINE = re.compile(rb"Task [\w.]+\[([0-9a-f-]+)\] (received|succeeded|raised|failed|retry)")
 
 
 class Screenshots:
@@ -67,6 +68,25 @@ class Tasks:
 
     def code(self, *, to: str, kind: str = "") -> str:
         return CODE.search(self.next_sms(to=to, kind=kind)["body"]).group(1)
+
+    def settle(self, timeout: float = 20) -> None:
+        """Wait until the worker has finished every task the test queued (a late one would
+        write into the next test's tables)."""
+        if self.worker is None:
+            return
+        import redis
+
+        from tests.messaging.worker import wait_for
+
+        queue = redis.Redis.from_url(self.worker.broker_url)
+
+        def idle() -> bool:
+            last: dict[bytes, bytes] = {}
+            for task, state in TASK_LINE.findall(self.worker.log.read_bytes()):
+                last[task] = state
+            return queue.llen(self.worker.queue) == 0 and b"received" not in last.values()
+
+        wait_for(idle, timeout=timeout, what=f"the worker to finish:\n{self.worker.log_tail()}")
 
 
 # --- The keyboard ----------------------------------------------------------------------------

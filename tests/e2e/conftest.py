@@ -125,4 +125,6 @@ def tasks(_journey_worker, settings):
         yield Tasks(sms_file=sms_file, worker=None)
         return
     with producer(broker_url=worker.broker_url, queue=worker.queue):
-        yield Tasks(sms_file=sms_file, worker=worker)
+        tasks = Tasks(sms_file=sms_file, worker=worker)
+        yield tasks
+        tasks.settle()
