@@ -21,5 +21,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reset.view_resetflow",  # follow up a caller's reset (state, counts; no keys)
         "reset.view_resetblock",  # resets paused after 20 wrong codes
         "reset.change_resetblock",  # lift one after checking the caller
+        "access_pass.view_accesspass",  # the temporary passes (who issued, used, ended; no digest)
     ],
 }

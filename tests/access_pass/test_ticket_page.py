@@ -48,3 +48,10 @@ def test_admins_look_passes_up_without_ever_seeing_a_digest(verified_ticket, age
     assert issued.access_pass.digest.encode() not in page.content
     assert issued.secret.encode() not in page.content
     assert client.post("/admin/access_pass/accesspass/add/", {}).status_code == HTTPStatus.FORBIDDEN
+
+
+def test_helpdesk_agents_may_look_passes_up_and_change_none(verified_ticket, agent):
+    client = admin_client_for(agent)
+    assert client.get("/admin/access_pass/accesspass/").status_code == HTTPStatus.OK
+    assert agent.has_perm("access_pass.view_accesspass")
+    assert not agent.has_perm("access_pass.change_accesspass")
