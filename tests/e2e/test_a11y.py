@@ -143,6 +143,9 @@ class Audit:
 
 
 def _public_pages(page, audit: Audit, *, username: str, email: str) -> None:
+    from notices.models import Severity
+
+    NoticeFactory(title_en="New help pages", title_zh="新的帮助页面", severity=Severity.INFO)
     for path, name in [
         ("/", "home"),
         ("/accounts/login/", "login"),
@@ -154,6 +157,7 @@ def _public_pages(page, audit: Audit, *, username: str, email: str) -> None:
         ("/no/such/page/", "not found"),
     ]:
         page.goto(path)
+        assert name == "not found" or page.locator(".notice").count() >= 1  # the notice's banner
         if name == "troubleshooter":
             from playwright.sync_api import expect
 
@@ -255,9 +259,14 @@ def _account_pages(page, audit: Audit) -> None:
         ("/account/", "account"),
         ("/account/contacts/", "account contacts"),
         ("/account/two-step/", "account two-step"),
+        ("/account/two-step/set-up/", "account two-step set-up"),
+        ("/account/messengers/", "account messengers"),
+        ("/account/password/", "account password"),
     ]:
         page.goto(path)
         audit.check(page, name)
+    _submit(page)  # the password change, nothing typed
+    audit.check(page, "account password errors", field_errors=True)
 
 
 def _admin_pages(page, audit: Audit) -> None:
