@@ -374,3 +374,18 @@ def test_an_agent_removes_a_passkey_in_the_admin_audited_and_the_owner_told():
     assert row.actor_id == agent.pk and row.user_id == owner.pk
     assert row.data["confirmed_by"] == "agent"
     assert OutboxMessage.objects.filter(kind="passkey_removed", user=owner).exists()
+
+
+@pytest.mark.postgres
+def test_a_passkey_sign_in_within_its_statement_budget(django_assert_max_num_queries):
+    """Begin: the session read and its row written. Complete: the state taken out of the
+    session and saved at once (never used twice), the passkey read, its counter written, the
+    old session replaced; the sign-in's records are one message (signin.services)."""
+    user = UserFactory()
+    authenticator = with_passkey(user)
+    client = browser()
+    with django_assert_max_num_queries(3):
+        options = post_json(client, SIGNIN_BEGIN).json()
+    answer = authenticator.get(options)
+    with django_assert_max_num_queries(9):
+        assert post_json(client, SIGNIN_COMPLETE, answer).status_code == 200
