@@ -14,13 +14,14 @@ from django.conf import settings
 from django.utils import translation
 
 from signin.models import Lock
-from tests.e2e.browser import admin_sign_in
+from tests.e2e.browser import admin_sign_in, untranslated
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.tickets.conftest import make_agent
 from tickets.models import Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SUBMIT = "main form button[type=submit]"
+EMPLOYEE = ("li.na",)
 
 
 def _submit(page, selector: str = SUBMIT) -> None:
@@ -59,11 +60,13 @@ def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots, liv
     assert page.input_value("input[name=lock_reference]") == lock.reference
     page.locator("input[name=problem_since]").first.check()
     shots.take(page, "unlock-request")
+    assert untranslated(page, allowed=EMPLOYEE) == []
     _submit(page, "main form.form button[type=submit]")
     status_url = page.input_value("#status-link")
     ticket = Ticket.objects.get()
     assert ticket.user == employee and ticket.lock_reference == lock.reference
     shots.take(page, "unlock-request-sent")
+    assert untranslated(page, allowed=EMPLOYEE) == []
 
     # The agent signs in to the admin with the authenticator's code.
     desk = new_context(locale="zh-CN").new_page()
@@ -97,6 +100,7 @@ def test_helpdesk_verifies_the_caller_and_unlocks(new_context, tasks, shots, liv
         resolved = translation.gettext("Resolved")
     assert resolved in page.locator(".status-pill").inner_text()
     shots.take(page, "unlock-request-resolved")
+    assert untranslated(page, allowed=EMPLOYEE) == []
     _submit(page, "main a[href='/accounts/login/']")
     _sign_in(page, "li.na", DEFAULT_PASSWORD)
     page.wait_for_url(re.compile(r"/account/$"))
