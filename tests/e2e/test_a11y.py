@@ -154,6 +154,7 @@ def _public_pages(page, audit: Audit, *, username: str, email: str) -> None:
         ("/help/cookies/", "cookie test"),
         ("/accounts/password/reset/", "reset start"),
         ("/tickets/unlock/", "unlock request"),
+        ("/accounts/pass/", "temporary pass sign-in"),
         ("/no/such/page/", "not found"),
     ]:
         page.goto(path)
@@ -261,6 +262,8 @@ def _account_pages(page, audit: Audit) -> None:
         ("/account/two-step/", "account two-step"),
         ("/account/two-step/set-up/", "account two-step set-up"),
         ("/account/messengers/", "account messengers"),
+        ("/account/passkeys/", "account passkeys"),
+        ("/account/passkeys/add/", "account passkey add"),
         ("/account/password/", "account password"),
     ]:
         page.goto(path)
