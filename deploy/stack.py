@@ -31,6 +31,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from stack_setup import (
@@ -45,6 +47,16 @@ from stack_setup import (
 )
 
 SERVICES = ("redis", "web-1", "web-2", "worker", "beat", "nginx")
+
+
+@dataclass
+class Starting:
+    """A service spawned: it is up when ``ready()`` answers true within ``timeout`` seconds."""
+
+    name: str
+    pid: int
+    ready: Callable[[], object]
+    timeout: float = 90
 
 
 def pid_read(stack: Stack, name: str) -> int | None:
@@ -87,7 +99,7 @@ def stop(stack: Stack, name: str, *, timeout: float = 20) -> None:
         stack.pid_file(name).unlink(missing_ok=True)
         return
     with _quiet():
-        os.killpg(pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+        os.killpg(pid, signal.SIGTERM)  # nginx: its fast shutdown (no wait for keep-alives)
     deadline = time.monotonic() + timeout
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -131,7 +143,6 @@ def https_get(stack: Stack, url: str, *, headers: dict[str, str] | None = None) 
         return exc.code
 
 
-# --- First run: secrets, keys, the certificate, the database ------------------------------
 def env_saved(stack: Stack) -> dict[str, str]:
     """The processes' environment: the one saved at the full start while anything still runs
     (so a service restarted alone gets what the others have), else made afresh."""
@@ -146,7 +157,8 @@ def env_saved(stack: Stack) -> dict[str, str]:
     return {**os.environ, **portal}
 
 
-def redis_start(stack: Stack, env: dict[str, str]) -> int:
+# --- The services: each spawned, then waited for (all but redis together) ----------------
+def redis_start(stack: Stack, env: dict[str, str]) -> Starting:
     pid = spawn(
         stack,
         "redis",
@@ -170,11 +182,10 @@ def redis_start(stack: Stack, env: dict[str, str]) -> int:
     import redis
 
     client = redis.Redis(port=stack.redis_port, socket_connect_timeout=1)
-    wait_for("redis", client.ping, pid=pid, timeout=20)
-    return pid
+    return Starting("redis", pid, client.ping, 20)
 
 
-def web_start(stack: Stack, env: dict[str, str], node: int) -> int:
+def web_start(stack: Stack, env: dict[str, str], node: int) -> Starting:
     name, port = f"web-{node}", stack.web_ports[node - 1]
     pid = spawn(
         stack,
@@ -191,12 +202,7 @@ def web_start(stack: Stack, env: dict[str, str], node: int) -> int:
         ],
         env,
     )
-    wait_for(
-        name,
-        lambda: _http_status(f"http://127.0.0.1:{port}/healthz") == 200,
-        pid=pid,
-    )
-    return pid
+    return Starting(name, pid, lambda: _http_status(f"http://127.0.0.1:{port}/healthz") == 200)
 
 
 def _http_status(url: str) -> int:
@@ -210,7 +216,7 @@ def _http_status(url: str) -> int:
         return exc.code
 
 
-def worker_start(stack: Stack, env: dict[str, str]) -> int:
+def worker_start(stack: Stack, env: dict[str, str]) -> Starting:
     log = stack.log_file("worker")
     start = log.stat().st_size if log.exists() else 0
     pid = spawn(
@@ -227,11 +233,10 @@ def worker_start(stack: Stack, env: dict[str, str]) -> int:
         ],
         env,
     )
-    wait_for("worker", lambda: b" ready." in log.read_bytes()[start:], pid=pid)
-    return pid
+    return Starting("worker", pid, lambda: b" ready." in log.read_bytes()[start:])
 
 
-def beat_start(stack: Stack, env: dict[str, str]) -> int:
+def beat_start(stack: Stack, env: dict[str, str]) -> Starting:
     pid = spawn(
         stack,
         "beat",
@@ -245,10 +250,8 @@ def beat_start(stack: Stack, env: dict[str, str]) -> int:
         ],
         env,
     )
-    time.sleep(1)
-    if not alive(pid):
-        raise SystemExit("stack: beat exited; see its log")
-    return pid
+    began = time.monotonic()
+    return Starting("beat", pid, lambda: time.monotonic() - began > 1)
 
 
 def nginx_conf(stack: Stack) -> Path:
@@ -287,7 +290,7 @@ def nginx_binary() -> str:
     raise SystemExit("stack: nginx is missing (apt-get install nginx)")
 
 
-def nginx_start(stack: Stack, env: dict[str, str]) -> int:
+def nginx_start(stack: Stack, env: dict[str, str]) -> Starting:
     binary = nginx_binary()
     conf = nginx_conf(stack)
     prefix = str(stack.dir / "nginx")
@@ -297,10 +300,7 @@ def nginx_start(stack: Stack, env: dict[str, str]) -> int:
     if test.returncode != 0:
         raise SystemExit(f"stack: nginx -t failed:\n{test.stderr}")
     pid = spawn(stack, "nginx", [binary, "-p", prefix, "-c", str(conf)], env)
-    wait_for(
-        "nginx", lambda: https_get(stack, stack.base_url + "/healthz") == 200, pid=pid, timeout=20
-    )
-    return pid
+    return Starting("nginx", pid, lambda: https_get(stack, stack.base_url + "/healthz") == 200)
 
 
 STARTERS = {
@@ -321,16 +321,18 @@ def up(stack: Stack, names: list[str]) -> None:
     if full and not all(pid_read(stack, name) for name in SERVICES):
         # Something to start: the database first (created, migrated, static files, demo data).
         if pid_read(stack, "redis") is None:
-            STARTERS["redis"](stack, env)
-            say(f"redis started on 127.0.0.1:{stack.redis_port}")
+            _ready(STARTERS["redis"](stack, env))
         database_ensure(stack, env)
-    for name in wanted:
-        if pid_read(stack, name):
-            continue
-        STARTERS[name](stack, env)
-        say(f"{name} started")
+    # Everything else at once (nginx waits for its nodes by its own health check).
+    for starting in [STARTERS[name](stack, env) for name in wanted if not pid_read(stack, name)]:
+        _ready(starting)
     if full:
         status(stack)
+
+
+def _ready(starting: Starting) -> None:
+    wait_for(starting.name, starting.ready, pid=starting.pid, timeout=starting.timeout)
+    say(f"{starting.name} started")
 
 
 def down(stack: Stack, names: list[str]) -> None:

@@ -65,7 +65,7 @@ def say(message: str) -> None:
     print(f"stack: {message}", flush=True)
 
 
-# --- Processes ----------------------------------------------------------------------------
+# --- First run: secrets, keys, the certificate, the database ------------------------------
 def secret_file(path: Path, make) -> str:
     if not path.exists():
         path.write_text(make())
@@ -217,13 +217,19 @@ def database_ensure(stack: Stack, env: dict[str, str]) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')  # a name from our own setting
             say(f"created database {name}")
     manage = [str(BIN / "python"), "manage.py"]
-    for step in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["seed_demo"]):
+    log = stack.log_file("setup")
+    # The static files need no database: collected while the migrations run.
+    with log.open("ab") as out:
+        static = subprocess.Popen(
+            [*manage, "collectstatic", "--noinput"], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
+    for step in (["migrate", "--noinput"], ["seed_demo"]):
         result = subprocess.run(
             manage + step, cwd=ROOT, env=env, capture_output=True, text=True, check=False
         )
-        (stack.log_file("setup")).open("a").write(result.stdout + result.stderr)
+        log.open("a").write(result.stdout + result.stderr)
         if result.returncode != 0:
+            static.wait()
             raise SystemExit(f"stack: manage.py {step[0]} failed:\n{result.stderr[-2000:]}")
-
-
-# --- The services -------------------------------------------------------------------------
+    if static.wait() != 0:
+        raise SystemExit(f"stack: manage.py collectstatic failed; see {log}")

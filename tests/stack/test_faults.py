@@ -96,7 +96,7 @@ def test_a_worker_killed_mid_delivery_loses_no_message_and_sends_none_twice(stac
     stack.run("up", "worker")
     wait_for(
         lambda: _all_sent(stack, (10, 11, 12)),
-        timeout=60,
+        timeout=120,  # the worker's reconnection backs off 2 s more at each try
         what="every message sent after the worker came back" + stack.logs("worker"),
     )
     print(
@@ -143,7 +143,7 @@ def test_redis_stopped_and_started_during_sign_ins(stack):
     # away are sent once each when it is back (the outbox sweep queues them again).
     wait_for(
         lambda: _all_sent(stack, (15, 16, 17)),
-        timeout=60,
+        timeout=120,  # the worker's reconnection backs off 2 s more at each try
         what="the messages written while Redis was down" + stack.logs("worker", "beat"),
     )
     _each_delivered_once(stack, (15, 16, 17))

@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 from django_otp.oath import TOTP
 
-from tests.stack.harness import Browser, location_query
+from tests.stack.harness import Browser, location_query, wait_for
 from tests.stack.seed import PASSWORD, username
 
 pytestmark = pytest.mark.stack
@@ -190,4 +190,12 @@ def test_the_demo_crm_signs_in_through_nginx_and_tls(stack):
         if step.status_code != HTTPStatus.FOUND:
             break
     assert step.status_code == HTTPStatus.OK, stack.logs()
-    assert username(6) in step.text
+    assert 'data-demo-crm="signed-in"' in step.text and username(6) in step.text
+    # Signing out of the portal signs the demo CRM out too: the worker posts the back-channel
+    # logout token to it through nginx and TLS (the stack's certificate in its CA bundle).
+    assert browser.post("/accounts/logout/", {}).status_code == HTTPStatus.FOUND
+    wait_for(
+        lambda: 'data-demo-crm="signed-in"' not in browser.get("/demo-crm/").text,
+        timeout=30,
+        what="the back-channel logout" + stack.logs("worker"),
+    )
