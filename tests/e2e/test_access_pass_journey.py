@@ -30,7 +30,9 @@ def _submit(page, selector: str = "main form button[type=submit]") -> None:
 
 def _zh(text: str) -> str:
     with translation.override("zh-hans"):
-        return translation.gettext(text)
+        translated = translation.gettext(text)
+    assert translated != text, f"not translated: {text}"
+    return translated
 
 
 def _locked_employee_files_a_request(page):
@@ -75,12 +77,14 @@ def _signs_in_with_the_pass(page, secret: str, shots) -> None:
     page.fill("input[name=password]", DEFAULT_PASSWORD)
     _submit(page)
     assert page.locator("main a[href^='/accounts/pass/']").count() == 1
+    assert _zh("I have a temporary pass from the helpdesk") in page.content()
     _submit(page, "main a[href^='/accounts/pass/']")
     assert page.input_value("input[name=username]") == "li.na"  # prefilled from the lock page
     page.fill("input[name=access_pass]", secret.lower().replace("-", " "))  # as heard
     shots.take(page, "access-pass-signin")
     _submit(page)
     page.wait_for_url(re.compile(r"/accounts/pass/enrol/$"))
+    assert page.locator("h1").inner_text() == _zh("One more step: set up how you sign in")
     # Held: any other page comes back to the choice.
     page.goto("/account/")
     page.wait_for_url(re.compile(r"/accounts/pass/enrol/$"))
