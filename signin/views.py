@@ -29,6 +29,7 @@ from accounts.passwords import password_rules
 from accounts.services import user_password_set
 from directory.conf import enabled as directory_enabled
 from directory.selectors import directory_lock_view
+from passkeys.selectors import user_has_passkey
 from portal.net import client_ip
 from portal.times import retry_after_seconds
 from signin import browsers, conf, flow, nexts
@@ -139,7 +140,8 @@ def code_view(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", _failure_message(request, _("That code is not right, or it was already used."))
         )
-    return render(request, "signin/code.html", {"form": form}, status=status)
+    context = {"form": form, "has_passkey": user_has_passkey(user_id=pending.user.pk)}
+    return render(request, "signin/code.html", context, status=status)
 
 
 def _maintenance_guard_unless_from_admin(view):

@@ -14,6 +14,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_POST
@@ -24,6 +26,7 @@ from passkeys.errors import PasskeyRefused
 from passkeys.services import passkey_assertion_check
 from signin import flow
 from signin.door_guard import door_guard
+from signin.views import STEP_URLS
 
 signin_begin = door_guard(csrf_protect(ceremony.SigninBegin.as_view()))
 verify_begin = login_required(ceremony.SessionBegin.as_view())
@@ -47,6 +50,36 @@ def signin_complete(request: HttpRequest) -> JsonResponse:
     next_url = flow.safe_next(request, str(data.get("next") or ""))
     flow.complete(request=request, user=device.user, device=device)
     return JsonResponse({"redirect_url": next_url})
+
+
+@door_guard
+@csrf_protect
+@never_cache
+@require_POST
+def code_complete(request: HttpRequest) -> JsonResponse:
+    """A passkey of the person whose password was right, instead of the code (the sign-in's
+    second step page, ``signin:code``)."""
+    pending = flow.pending_get(request)
+    try:
+        if pending is None or pending.step != flow.CODE:
+            raise PasskeyRefused(
+                _("Your sign-in took too long or was interrupted. Please start again."),
+                code="no_pending",
+            )
+        data = ceremony.body_json(request)
+        device = passkey_assertion_check(
+            request=request,
+            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
+            data=data,
+            purpose="second_step",
+            user=pending.user,
+        )
+    except PasskeyRefused as exc:
+        return ceremony.refused(exc)
+    step = flow.step_done(request=request, pending=pending, device=device)
+    if step is not None:
+        return JsonResponse({"redirect_url": reverse(STEP_URLS[step])})
+    return JsonResponse({"redirect_url": flow.safe_next(request, pending.next_url)})
 
 
 @never_cache

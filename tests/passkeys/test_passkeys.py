@@ -389,3 +389,30 @@ def test_a_passkey_sign_in_within_its_statement_budget(django_assert_max_num_que
     answer = authenticator.get(options)
     with django_assert_max_num_queries(9):
         assert post_json(client, SIGNIN_COMPLETE, answer).status_code == 200
+
+
+def test_a_passkey_instead_of_the_code_after_the_password():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = UserFactory()
+    authenticator = with_passkey(user)
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)  # a code step
+    other = with_passkey(UserFactory())
+    client = browser()
+    client.post(
+        "/accounts/login/?next=/account/", {"username": user.username, "password": DEFAULT_PASSWORD}
+    )
+    page = client.get("/accounts/login/code/")
+    assert page.status_code == 200 and b'data-passkey="second-step"' in page.content
+    options = post_json(client, SIGNIN_BEGIN).json()
+    wrong = post_json(client, "/accounts/login/code/passkey/", other.get(options))
+    assert wrong.status_code == 403 and "_auth_user_id" not in client.session  # not theirs
+    options = post_json(client, SIGNIN_BEGIN).json()
+    done = post_json(client, "/accounts/login/code/passkey/", authenticator.get(options))
+    assert done.json() == {"redirect_url": "/account/"}
+    assert int(client.session["_auth_user_id"]) == user.pk
+    row = AuditEvent.objects.filter(event="signin.succeeded").latest("pk")
+    assert row.data["second_step"] == "passkey"
+    # Without a pending sign-in there is nothing to finish.
+    late = post_json(browser(), "/accounts/login/code/passkey/", authenticator.get(options))
+    assert late.status_code == 400 and late.json()["code"] == "no_pending"
