@@ -197,8 +197,9 @@ def passkey_assertion_check(
     *, request: HttpRequest, state: dict | None, data: dict, purpose: str, user: User | None = None
 ) -> WebAuthnCredential:
     """Check the browser's answer to an authentication ceremony: ``purpose`` "signin" (no user:
-    the passkey says whose it is), "verify" (a signed-in session's second step) or "confirm"
-    (before a removal), ``user`` then the signed-in one. Returns the passkey; raises
+    the passkey says whose it is), "second_step" (instead of the code after the password),
+    "verify" (a signed-in session's second step) or "confirm" (before a removal), ``user`` then
+    the one whose passkey it must be. Returns the passkey; raises
     ``PasskeyRefused`` (audited, counted) otherwise. Waits (429) once the client IP, or this
     passkey, failed too often."""
     ip = client_ip(request)

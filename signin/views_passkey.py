@@ -1,6 +1,7 @@
-"""Sign in with a passkey (/accounts/login/passkey/...) and confirm a signed-in session with one
-(/account/two-step/passkey/..., staff before /admin/): the JSON ends of the ceremonies the
-sign-in page's and the admin's "Use a passkey" buttons run (``passkeys/static/passkeys``).
+"""Sign in with a passkey (/accounts/login/passkey/...), use one instead of the code after the
+password (/accounts/login/code/passkey/) and confirm a signed-in session with one
+(/account/two-step/passkey/..., staff before /admin/): the JSON ends of the ceremonies the pages'
+passkey buttons run (``passkeys/static/passkeys``).
 
 A passkey sign-in never goes through ``authenticate()``: there is no password to count, so the
 password's lockout (axes and ``signin.lockout``, about guessed passwords) neither refuses it nor
