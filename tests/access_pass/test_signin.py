@@ -20,6 +20,7 @@ from audit.models import AuditEvent
 from signin import lockout
 from signin.selectors import lock_status
 from tests.access_pass.conftest import pass_in  # noqa: F401
+from tests.factories import DEFAULT_PASSWORD
 from tests.sql_shape import shape
 from tests.tickets.conftest import lock_account
 from tickets.models import EventKind, TicketStatus
@@ -193,3 +194,33 @@ def test_query_budgets(verified_ticket, agent, browser, django_assert_num_querie
         sign_in(browser, secret)
     with django_assert_num_queries(3):
         assert browser.get("/account/").status_code == HTTPStatus.FOUND
+
+
+def test_the_new_password_goes_through_the_password_service(
+    verified_ticket, agent, browser, employee, django_capture_on_commit_callbacks
+):
+    """The password rules, every other session ended, ``password_changed`` sent (the apps'
+    back-channel logout listens to it): what a reset or a change does."""
+    from accounts.signals import password_changed
+
+    other = Client(REMOTE_ADDR="10.9.9.11")
+    other.post("/accounts/login/", {"username": "zhang.wei", "password": DEFAULT_PASSWORD})
+    assert other.get("/account/").status_code == HTTPStatus.OK
+    heard = []
+
+    def receiver(sender, *, user, reason, **kwargs):
+        heard.append((user.pk, reason))
+
+    password_changed.connect(receiver, dispatch_uid="test.access_pass")
+    try:
+        sign_in(browser, issue(verified_ticket, agent))
+        with django_capture_on_commit_callbacks(execute=True):
+            browser.post(
+                "/accounts/pass/password/",
+                {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+            )
+    finally:
+        password_changed.disconnect(dispatch_uid="test.access_pass")
+    assert heard == [(employee.pk, "access_pass")]
+    assert other.get("/account/").status_code == HTTPStatus.FOUND  # signed out there
+    assert browser.get("/account/").status_code == HTTPStatus.OK  # not here
