@@ -244,10 +244,11 @@ class Browser:
     def post(self, path: str, data: dict, **kwargs):
         return self.request("POST", path, data=data, **kwargs)
 
-    def sign_in(self, username: str, password: str, *, via="nginx"):
+    def sign_in(self, username: str, password: str, *, via="nginx", headers=None):
         if "csrftoken" not in self.cookies:
             self.get("/accounts/login/", via=via)
-        return self.post("/accounts/login/", {"username": username, "password": password}, via=via)
+        fields = {"username": username, "password": password}
+        return self.post("/accounts/login/", fields, via=via, headers=headers or {})
 
 
 def location_query(response) -> dict[str, str]:

@@ -62,6 +62,23 @@ def test_a_lock_set_through_one_node_is_refused_at_the_other(stack):
         assert "sessionid" not in owner.cookies
 
 
+def test_nginx_gives_the_nodes_the_client_address_and_scheme_and_ignores_a_forged_one(stack):
+    """TRUSTED_PROXY_COUNT=1 behind nginx: the address nginx saw, never what the client wrote
+    into X-Forwarded-For; https from X-Forwarded-Proto (a secure session cookie)."""
+    browser = Browser(stack, ip="127.0.0.9")
+    signed_in = browser.sign_in(
+        username(7), PASSWORD, headers={"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "1.2.3.4"}
+    )
+    assert signed_in.status_code == HTTPStatus.FOUND
+    assert "secure" in signed_in.headers["Set-Cookie"].lower()
+    [(ip,)] = stack.sql(
+        "SELECT host(a.ip) FROM audit_auditevent a JOIN accounts_user u ON a.user_id = u.id"
+        " WHERE u.username = %s AND a.event = 'signin.succeeded'",
+        [username(7)],
+    )
+    assert ip == "127.0.0.9"
+
+
 def _admin_browser(stack, *, via) -> Browser:
     admin = Browser(stack, ip="10.18.9.1")
     admin.get("/admin/login/", via=via)
