@@ -57,6 +57,10 @@ DEFAULTS = {
     # page or a reset carry this local ``next`` (the single sign-on app: an authorization request
     # only for a registered client and one of its registered redirect URIs). Empty: any local path.
     "SIGNIN_NEXT_ALLOWED": "sso.selectors.next_allowed",
+    # Dotted name of a callable (next_url) -> list of origins: where a sign-in form's answer may
+    # end when it carries this (allowed) ``next`` (the app's registered redirect URI), added to
+    # the page's form-action. Empty: none.
+    "SIGNIN_NEXT_FORM_ORIGINS": "sso.selectors.next_form_origins",
     # Dotted name of a callable () -> bool: whether the lock page offers the reset app's "unlock
     # with a code" (its SELF_UNLOCK_ENABLED). Empty: not offered.
     "SIGNIN_SELF_UNLOCK_OFFERED": "reset.unlock.self_unlock_enabled",

@@ -1,6 +1,7 @@
 """Session policy: idle timeout (SESSION_IDLE_MINUTES, 30) and absolute lifetime (12 hours) of a
 signed-in session, checked on the server on every request; and the known-browser cookie that a
-sign-in through either door leaves behind.
+sign-in through either door leaves behind; and a page on its way to an app (its ``next`` an
+authorization request) lets its forms end at the app's registered origin (``form-action``).
 
 Place after ``AuthenticationMiddleware`` (and django-otp's middleware).
 """
@@ -14,7 +15,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from signin import browsers, conf
+from signin import browsers, conf, nexts
 from signin.attempt import attempt_of
 from signin.flow import release_pending
 from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
@@ -34,6 +35,15 @@ class SessionPolicyMiddleware:
         cookie = attempt_of(request).known_browser_cookie
         if cookie:
             browsers.cookie_set(response, cookie)
+        carries_next = "next" in request.GET or (
+            request.method == "POST" and "next" in request.POST
+        )
+        if response.status_code == 200 and carries_next:
+            origins = nexts.form_origins(request)  # a sign-in page on its way to an app
+            if origins:
+                update = getattr(response, "_csp_update", None) or {}
+                update["form-action"] = [*update.get("form-action", []), *origins]
+                response._csp_update = update
         return response
 
     def _check(self, request: HttpRequest) -> None:

@@ -51,3 +51,11 @@ def with_next(url: str, next_url: str) -> str:
     if not next_url:
         return url
     return url + ("&" if "?" in url else "?") + urlencode({"next": next_url})
+
+
+def form_origins(request: HttpRequest) -> list[str]:
+    """The origins the request's checked ``next`` may end a form's redirects at (a page with a
+    form posting it adds them to its ``form-action``); none without a ``next``."""
+    next_url = next_of(request)
+    path = conf.get("SIGNIN_NEXT_FORM_ORIGINS")
+    return list(import_string(path)(next_url)) if next_url and path else []

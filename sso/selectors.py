@@ -73,6 +73,19 @@ def next_allowed(next_url: str) -> bool:
     return client is not None and client.redirect_uri_allowed(redirect_uris[0])
 
 
+def next_form_origins(next_url: str) -> list[str]:
+    """``SIGNIN_NEXT_FORM_ORIGINS``: the origin a sign-in form's answer may end at when its
+    ``next`` is an authorization request (already allowed by ``next_allowed``): the registered
+    redirect URI's. Browsers hold a form's whole redirect chain to the page's ``form-action``,
+    so without it the sign-in's last hop, to the app with its code, is blocked."""
+    parts = urlsplit(next_url)
+    if not _is_authorize_path(parts.path):
+        return []
+    [redirect_uri] = parse_qs(parts.query).get("redirect_uri") or [""]
+    target = urlsplit(redirect_uri)
+    return [f"{target.scheme}://{target.netloc}"] if target.scheme and target.netloc else []
+
+
 def connector_values(client: Client) -> list[tuple[str, str]]:
     """What an admin types into the app's sign-in settings (销售易's 认证连接器 of type OAuth2.0,
     or any OpenID Connect client), label and exact value, in the form's order."""
