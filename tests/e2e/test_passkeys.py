@@ -71,6 +71,12 @@ def _sign_out(page):
 
 def test_register_then_sign_in_without_a_username(page, authenticator):
     cdp, auth_id = authenticator
+    problems = []  # the portal's CSP: no violation, no script error on the passkey pages
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on(
+        "console",
+        lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     user = UserFactory(username="li.na", language="zh-hans")
     _sign_in_with_password(page, "li.na")
     _register(page, "工作电脑")
@@ -97,6 +103,7 @@ def test_register_then_sign_in_without_a_username(page, authenticator):
     page.goto("/account/passkeys/")
     assert page.locator("tbody tr").count() == 1
     assert "从未" not in page.locator("tbody tr").inner_text()
+    assert problems == []
 
 
 def test_sign_in_with_a_passkey_while_the_password_is_locked(page, authenticator):
