@@ -106,6 +106,12 @@ def pending_door(request: HttpRequest) -> str:
     return str(state.get("door") or "") if isinstance(state, dict) else ""
 
 
+def pending_next(request: HttpRequest) -> str:
+    """Where the pending sign-in goes once its steps are done (as stored, to be checked), or ""."""
+    state = request.session.get(PENDING)
+    return str(state.get("next") or "") if isinstance(state, dict) else ""
+
+
 def pending_get(request: HttpRequest) -> Pending | None:
     state = request.session.get(PENDING)
     if not isinstance(state, dict):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from signin import browsers, conf, nexts
 from signin.attempt import attempt_of
-from signin.flow import release_pending
+from signin.flow import pending_next, release_pending
 from signin.services import SESSION_LAST_SEEN, SESSION_SIGNED_IN_AT
 from signin.session_records import session_touch
 
@@ -35,15 +35,8 @@ class SessionPolicyMiddleware:
         cookie = attempt_of(request).known_browser_cookie
         if cookie:
             browsers.cookie_set(response, cookie)
-        carries_next = "next" in request.GET or (
-            request.method == "POST" and "next" in request.POST
-        )
-        if response.status_code == 200 and carries_next:
-            origins = nexts.form_origins(request)  # a sign-in page on its way to an app
-            if origins:
-                update = getattr(response, "_csp_update", None) or {}
-                update["form-action"] = [*update.get("form-action", []), *origins]
-                response._csp_update = update
+        if response.status_code == 200:
+            _allow_forms_on_to_the_app(request, response)
         return response
 
     def _check(self, request: HttpRequest) -> None:
@@ -74,3 +67,24 @@ class SessionPolicyMiddleware:
             session[SESSION_LAST_SEEN] = now
             if session.session_key:
                 session_touch(session_key=session.session_key)
+
+
+# The sign-in's later steps keep the ``next`` in the pending session state, not in the page.
+PENDING_STEP_PAGES = {"code", "password_expired"}
+
+
+def _allow_forms_on_to_the_app(request: HttpRequest, response: HttpResponse) -> None:
+    """A sign-in page on its way to an app (its ``next`` an authorization request): its form's
+    redirects may end at the app's registered origin (browsers hold the whole chain to the
+    page's ``form-action``)."""
+    match = request.resolver_match
+    if "next" in request.GET or (request.method == "POST" and "next" in request.POST):
+        origins = nexts.form_origins(request)
+    elif match is not None and match.namespace == "signin" and match.url_name in PENDING_STEP_PAGES:
+        origins = nexts.form_origins(request, pending_next(request))
+    else:
+        return
+    if origins:
+        update = getattr(response, "_csp_update", None) or {}
+        update["form-action"] = [*update.get("form-action", []), *origins]
+        response._csp_update = update

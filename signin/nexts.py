@@ -53,9 +53,10 @@ def with_next(url: str, next_url: str) -> str:
     return url + ("&" if "?" in url else "?") + urlencode({"next": next_url})
 
 
-def form_origins(request: HttpRequest) -> list[str]:
-    """The origins the request's checked ``next`` may end a form's redirects at (a page with a
-    form posting it adds them to its ``form-action``); none without a ``next``."""
-    next_url = next_of(request)
+def form_origins(request: HttpRequest, next_url: str | None = None) -> list[str]:
+    """The origins a form may end its redirects at on the way to ``next_url`` (checked here;
+    default: the request's ``next``), which a page with such a form adds to its
+    ``form-action``; none without a ``next``."""
+    checked = next_of(request) if next_url is None else next_checked(request, next_url)
     path = conf.get("SIGNIN_NEXT_FORM_ORIGINS")
-    return list(import_string(path)(next_url)) if next_url and path else []
+    return list(import_string(path)(checked)) if checked and path else []

@@ -44,3 +44,23 @@ def test_no_app_no_other_origin(client):
     forged = authorize_query(rp, challenge=challenge, redirect_uri="https://evil.example.com/cb")
     url = LOGIN + "?" + urlencode({"next": forged})
     assert "evil.example.com" not in _form_action(client.get(url))
+
+
+def test_the_second_step_page_on_the_way_to_an_app_may_post_on_to_it(client):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import DEFAULT_PASSWORD, UserFactory
+
+    user = UserFactory(username="zhang.wei")
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    rp = register()
+    _verifier, challenge = pkce()
+    next_url = authorize_query(rp, challenge=challenge)
+    response = client.post(
+        LOGIN + "?" + urlencode({"next": next_url}),
+        {"username": "zhang.wei", "password": DEFAULT_PASSWORD, "next": next_url},
+    )
+    assert response.status_code == 302 and "/accounts/login/code/" in response["Location"]
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "https://crm.example.cn" in _form_action(page)
