@@ -98,9 +98,10 @@ def test_register_then_sign_in_without_a_username(page, authenticator):
     assert row.data["second_step"] == "passkey"
     passkey.refresh_from_db()
     assert passkey.last_used_at is not None and passkey.sign_count >= 1
-    # The passkey is both steps: the session is verified, so the security page opens without
-    # asking for a code, and "last used" shows on the passkeys page.
-    page.goto("/account/passkeys/")
+    # The passkey is both steps: the session is verified, so "confirm it's you" lets it through
+    # at once; "last used" shows on the passkeys page.
+    page.goto("/account/two-step/verify/?next=/account/passkeys/")
+    page.wait_for_url(re.compile(r":\d+/account/passkeys/$"))
     assert page.locator("tbody tr").count() == 1
     assert "从未" not in page.locator("tbody tr").inner_text()
     assert problems == []
