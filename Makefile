@@ -51,10 +51,10 @@ stack-down:
 	test ! -x $(BIN)/python || $(BIN)/python deploy/stack.py down
 
 # The multi-node and fault tests (tests/stack) on a stack of their own (own ports, folder and
-# database), their own stage: a plain `make test` deselects them. SIGINT at 5 minutes, so the
+# database), their own stage: a plain `make test` deselects them. SIGINT at 7 minutes, so the
 # stack is still taken down.
 test-stack: $(STAMP)
-	PORTAL_STACK_TESTS=1 timeout -s INT -k 30 300 $(BIN)/python -m pytest tests/stack $(PYTEST_ARGS)
+	PORTAL_STACK_TESTS=1 timeout -s INT -k 30 420 $(BIN)/python -m pytest tests/stack $(PYTEST_ARGS)
 
 # Benchmarks run in an environment of their own (the product's packages plus locust and the peers,
 # bench/requirements.txt), so the portal never depends on what only the benches need.
