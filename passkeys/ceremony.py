@@ -10,12 +10,14 @@ from django.http import HttpRequest, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_otp_webauthn import exceptions
+from django_otp_webauthn.models import WebAuthnCredential
 from django_otp_webauthn.views import (
     BeginCredentialAuthenticationView,
     BeginCredentialRegistrationView,
 )
 
 from passkeys.errors import PasskeyRefused
+from passkeys.services import passkey_assertion_check
 
 AUTH_STATE = "otp_webauthn_authentication_state"  # where the library's begin view keeps it
 REGISTER_STATE = "otp_webauthn_register_state"
@@ -70,3 +72,20 @@ def refused(exc: PasskeyRefused) -> JsonResponse:
     if exc.retry_after:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def answer_check(
+    request: HttpRequest, *, purpose: str, user=None
+) -> tuple[dict, WebAuthnCredential]:
+    """The posted answer to this session's authentication ceremony (its state taken out first),
+    checked for ``purpose`` (``passkeys.services.passkey_assertion_check``): the posted object
+    and the passkey; raises ``PasskeyRefused``."""
+    data = body_json(request)
+    device = passkey_assertion_check(
+        request=request,
+        state=state_pop(request, AUTH_STATE),
+        data=data,
+        purpose=purpose,
+        user=user,
+    )
+    return data, device

@@ -90,14 +90,7 @@ def register_complete(request: HttpRequest) -> JsonResponse:
 def confirm_complete(request: HttpRequest) -> JsonResponse:
     """A passkey of the signed-in person confirms it is them (before a removal)."""
     try:
-        data = ceremony.body_json(request)
-        services.passkey_assertion_check(
-            request=request,
-            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
-            data=data,
-            purpose="confirm",
-            user=request.user,
-        )
+        ceremony.answer_check(request, purpose="confirm", user=request.user)
     except PasskeyRefused as exc:
         return ceremony.refused(exc)
     return JsonResponse({"confirmed": True})

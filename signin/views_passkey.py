@@ -24,7 +24,6 @@ from django_otp import login as otp_login
 
 from passkeys import ceremony
 from passkeys.errors import PasskeyRefused
-from passkeys.services import passkey_assertion_check
 from signin import flow
 from signin.door_guard import door_guard
 from signin.views import STEP_URLS
@@ -39,13 +38,7 @@ verify_begin = login_required(ceremony.SessionBegin.as_view())
 @require_POST
 def signin_complete(request: HttpRequest) -> JsonResponse:
     try:
-        data = ceremony.body_json(request)
-        device = passkey_assertion_check(
-            request=request,
-            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
-            data=data,
-            purpose="signin",
-        )
+        data, device = ceremony.answer_check(request, purpose="signin")
     except PasskeyRefused as exc:
         return ceremony.refused(exc)
     next_url = flow.safe_next(request, str(data.get("next") or ""))
@@ -67,14 +60,7 @@ def code_complete(request: HttpRequest) -> JsonResponse:
                 _("Your sign-in took too long or was interrupted. Please start again."),
                 code="no_pending",
             )
-        data = ceremony.body_json(request)
-        device = passkey_assertion_check(
-            request=request,
-            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
-            data=data,
-            purpose="second_step",
-            user=pending.user,
-        )
+        _data, device = ceremony.answer_check(request, purpose="second_step", user=pending.user)
     except PasskeyRefused as exc:
         return ceremony.refused(exc)
     step = flow.step_done(request=request, pending=pending, device=device)
@@ -90,14 +76,7 @@ def verify_complete(request: HttpRequest) -> JsonResponse:
     """The signed-in person's passkey confirms this session (django-otp login): the admin's
     second step."""
     try:
-        data = ceremony.body_json(request)
-        device = passkey_assertion_check(
-            request=request,
-            state=ceremony.state_pop(request, ceremony.AUTH_STATE),
-            data=data,
-            purpose="verify",
-            user=request.user,
-        )
+        data, device = ceremony.answer_check(request, purpose="verify", user=request.user)
     except PasskeyRefused as exc:
         return ceremony.refused(exc)
     with transaction.atomic():
