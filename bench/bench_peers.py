@@ -8,7 +8,8 @@ PostgreSQL server (a database each), the same password hasher, in one run; print
   against our reset start: p50 for an existing and an unknown account, and the gap;
 - django-oauth-toolkit's stock token endpoint (OIDC, RS256, PKCE) against ours with the
   portal's policy (lockout, audit, app sign-in records, back-channel bookkeeping);
-- django-helpdesk's ticket list against our agent queue (bench/peers/helpdesk), when installed.
+- django-helpdesk's ticket list against our agent queue (bench/peers/helpdesk_peer and
+  bench/peers/tickets.py), when installed.
 
 Each side runs in a process of its own (``bench/peers/measure.py``), the two one after the other.
 Needs the bench environment (``make bench``: django-helpdesk lives only there).

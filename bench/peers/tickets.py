@@ -58,7 +58,7 @@ def ours() -> dict:
 
 
 def helpdesk() -> dict:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.peers.helpdesk.settings"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.peers.helpdesk_peer.settings"
     import django
 
     django.setup()
