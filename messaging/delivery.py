@@ -17,9 +17,11 @@ from django.utils.module_loading import import_string
 
 from messaging import conf, sms
 from messaging.errors import PermanentDeliveryError, TransientDeliveryError
+from messaging.kinds import Priority
 from messaging.messengers import delivery as messengers
 from messaging.models import OutboxMessage
 from messaging.sms import http
+from messaging.spend import DEFERRED, message_spend
 
 
 def _message_id(message: OutboxMessage) -> str:
@@ -128,8 +130,30 @@ def http_deliver(message: OutboxMessage) -> str:
     raise PermanentDeliveryError(f"HTTP {reply.status}")
 
 
+def spend_settle(message: OutboxMessage) -> None:
+    """Count the caps of a message queued while their store did not answer
+    (``spend_pending``), once, before it goes: a store still away waits (retried), a cap now
+    full gives up (the message fails, audited with the cap's reason)."""
+    if not message.spend_pending:
+        return
+    refusal = message_spend(
+        channel=message.channel,
+        address=message.recipient,
+        user_id=message.user_id,
+        priority=Priority(message.spend_pending),
+    )
+    if refusal is not None and refusal.reason == DEFERRED:
+        raise TransientDeliveryError("the caps' store did not answer: not counted yet")
+    if refusal is not None:
+        raise PermanentDeliveryError(f"refused by the spend guard ({refusal.reason})")
+    OutboxMessage.objects.filter(pk=message.pk).update(spend_pending="")
+    message.spend_pending = ""
+
+
 def deliver(message: OutboxMessage) -> str:
-    """Call the provider once; return its message id."""
+    """Count what is still to be counted (``spend_settle``), then call the provider once;
+    return its message id."""
+    spend_settle(message)
     if message.channel == OutboxMessage.Channel.EMAIL:
         return email_deliver(message)
     if message.channel == OutboxMessage.Channel.HTTP:

@@ -61,6 +61,15 @@ class OutboxMessage(models.Model):
         default=False,
         help_text=_("The content holds a code or a link token; it is wiped once sent or expired."),
     )
+    spend_pending = models.CharField(
+        _("caps counted at delivery"),
+        max_length=16,
+        blank=True,
+        help_text=_(
+            "The priority whose SMS or messenger caps are still to be counted: the caps' store "
+            "did not answer when the message was queued, so they are counted before it goes."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
     )

@@ -4,25 +4,15 @@
 transaction. Delivery (``outbox_deliver``), the periodic sweep and the admin's retry live in
 ``messaging.outbox`` and are re-exported here.
 
-**What a message may spend** (``message_spend``, before it is queued). An SMS goes only to a
-number in ``SMS_ALLOWED_REGIONS`` (SMS pumping costs real money), then within caps per phone
-number (hour and day), per recipient account (day) and overall (the hour's and the day's budget).
-Each cap is shared by priority (``messaging.kinds``): courtesy SMS stop at
-``SMS_SHARE_COURTESY_PERCENT`` of it, security notices at ``SMS_SHARE_SECURITY_PERCENT``, codes
-may fill it whole, so a flood of courtesy or security messages always leaves the last share to
-codes. Every message but a code, on every channel, also counts on its account's notice cap for
-the clock hour: ``MESSAGING_NOTICES_PER_ACCOUNT_HOUR`` per channel, of which courtesy notices may
-fill ``MESSAGING_COURTESY_PER_ACCOUNT_HOUR``. The caps are fixed windows of ``portal.limits``
-taken together, all or nothing, so a refused send costs nothing against any of them.
-
-A store that does not answer (``portal.limits.LimitStoreDown``, one warning line): an SMS is
-refused (``store_down``; it costs money, so nothing uncounted goes), an email goes uncounted.
+**What a message may spend** (``messaging.spend.message_spend``, before it is queued): the SMS
+region and caps, the messengers' caps, every account's hourly notice cap. A code's SMS that the
+caps' store cannot count is refused (the caller falls back to email); any other SMS or messenger
+message is queued with its caps counted before delivery (``OutboxMessage.spend_pending``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,7 +33,7 @@ from messaging.errors import (
 )
 from messaging.kinds import Priority, kind_priority
 from messaging.messengers import PERSON_CHANNELS
-from messaging.messengers.ids import messenger_caps, messenger_id_normalize, messenger_ids_of
+from messaging.messengers.ids import messenger_id_normalize, messenger_ids_of
 from messaging.messengers.robots import robot_save, robot_test_send, robots_notify
 from messaging.models import OutboxMessage
 from messaging.outbox import (
@@ -56,10 +46,9 @@ from messaging.recipients import (
     email_normalize,
     mask_recipient,
     phone_normalize,
-    sms_allowed_region,
 )
 from messaging.rendering import kind_channels, language_for, render_message
-from portal import limits
+from messaging.spend import DEFERRED, STORE_DOWN, message_spend
 
 logger = logging.getLogger(__name__)
 
@@ -81,90 +70,6 @@ CHANNELS = {
     *PERSON_CHANNELS,
 }
 URL_MAX_LENGTH = OutboxMessage._meta.get_field("recipient").max_length
-HOUR, DAY = 3600, 86400
-NOTICE_CAP = "account_notices_hour"
-STORE_DOWN = "store_down"
-# The SMS caps, by the reason given when one is full: (scope, its setting, window, counted per).
-SMS_CAPS = {
-    "number_hour": ("messaging:sms-number-hour", "SMS_CAP_PER_NUMBER_HOUR", HOUR, "phone"),
-    "number_day": ("messaging:sms-number-day", "SMS_CAP_PER_NUMBER_DAY", DAY, "phone"),
-    "account_day": ("messaging:sms-account-day", "SMS_CAP_PER_ACCOUNT_DAY", DAY, "account"),
-    "budget_hour": ("messaging:sms-budget-hour", "SMS_BUDGET_HOUR", HOUR, "all"),
-    "budget_day": ("messaging:sms-budget-day", "SMS_BUDGET_DAY", DAY, "all"),
-}
-NOTICES_SCOPE = "messaging:notices-hour"  # counted per account and channel
-
-
-@dataclass(frozen=True)
-class Refusal:
-    # region, a reason of SMS_CAPS, store_down (the SMS caps) or account_notices_hour
-    reason: str
-    limit: int | None = None
-
-    @property
-    def notice_capped(self) -> bool:
-        return self.reason == NOTICE_CAP
-
-
-def share(cap: int, priority: Priority) -> int:
-    """How much of an SMS cap a message of ``priority`` may fill (rounded down)."""
-    if priority == Priority.CODE:
-        return cap
-    name = (
-        "SMS_SHARE_SECURITY_PERCENT"
-        if priority == Priority.SECURITY
-        else "SMS_SHARE_COURTESY_PERCENT"
-    )
-    return cap * int(conf.get(name)) // 100
-
-
-def message_spend(
-    *, channel: str, address: str, user_id: int | None, priority: Priority
-) -> Refusal | None:
-    """Count one message of ``priority`` to ``address`` (an E.164 number for ``sms``) for the
-    account ``user_id``; ``None`` if allowed, else why not (and nothing counted). The notice cap
-    is checked first, so a notice over it is reported as such even when an SMS cap is full too."""
-    caps: list[tuple[limits.Fixed, object, str]] = []
-    if user_id is not None and priority != Priority.CODE:
-        setting = (
-            "MESSAGING_COURTESY_PER_ACCOUNT_HOUR"
-            if priority == Priority.COURTESY
-            else "MESSAGING_NOTICES_PER_ACCOUNT_HOUR"
-        )
-        notices = limits.Fixed(NOTICES_SCOPE, seconds=HOUR, limit=conf.get(setting))
-        caps.append((notices, f"{user_id}:{channel}", NOTICE_CAP))
-    if channel in PERSON_CHANNELS:
-        caps += [
-            (limits.Fixed(scope, seconds=seconds, limit=share(limit, priority)), subject, reason)
-            for scope, seconds, limit, subject, reason in messenger_caps(
-                channel=channel, address=address, user_id=user_id
-            )
-        ]
-    if channel == "sms":
-        if not sms_allowed_region(address):
-            return Refusal("region")
-        subjects = {"phone": address, "account": user_id, "all": "all"}
-        for reason, (scope, setting, seconds, per) in SMS_CAPS.items():
-            if subjects[per] is not None:
-                limit = share(conf.get(setting), priority)
-                caps.append(
-                    (limits.Fixed(scope, seconds=seconds, limit=limit), subjects[per], reason)
-                )
-    if not caps:
-        return None
-    try:
-        taken = limits.take([(cap, subject) for cap, subject, _reason in caps])
-    except limits.LimitStoreDown as exc:
-        if channel == "sms" or channel in PERSON_CHANNELS:
-            what = "SMS" if channel == "sms" else f"{channel} message"
-            limits.store_down_logged(exc, outcome=f"the {what} is refused")
-            return Refusal(STORE_DOWN)
-        limits.store_down_logged(exc, outcome=f"the {channel} goes uncounted")
-        return None
-    if taken.over is None:
-        return None
-    cap, _subject, reason = caps[taken.over]
-    return Refusal(reason, cap.limit)
 
 
 def _address(*, channel: str, to_user: Any, to_address: str | None) -> str:
@@ -191,14 +96,17 @@ def _idempotency_key(value: str | None) -> str | None:
     return value
 
 
-def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priority) -> None:
+def _guard(*, channel: str, address: str, user: Any, kind: str, priority: Priority) -> str:
     """Audit and refuse what the guards block: a notice over its account's hourly cap
     (``NoticeCapped``) or an SMS the spend guard refuses (``SmsBlocked``). The audit row joins
-    the caller's transaction, which the caller keeps when it falls back to email."""
+    the caller's transaction, which the caller keeps when it falls back to email. Returns the
+    priority whose caps are still to be counted at delivery (the store did not answer), or ""."""
     user_id = getattr(user, "pk", None)
     refusal = message_spend(channel=channel, address=address, user_id=user_id, priority=priority)
     if refusal is None:
-        return
+        return ""
+    if refusal.reason == DEFERRED:
+        return str(priority)
     masked = mask_recipient(channel=channel, address=address)
     if refusal.notice_capped:
         logger.warning(
@@ -292,7 +200,9 @@ def messaging_send(
     rendered = render_message(
         channel=channel, kind=kind, context=context, user=to_user, language=lang
     )
-    _guard(channel=channel, address=address, user=to_user, kind=kind, priority=klass)
+    spend_pending = _guard(
+        channel=channel, address=address, user=to_user, kind=kind, priority=klass
+    )
     now = timezone.now()
     if expires_at is None:
         expires_at = now + timedelta(seconds=conf.get("MESSAGING_DEFAULT_TTL_SECONDS"))
@@ -309,6 +219,7 @@ def messaging_send(
                 body_html=rendered.html,
                 params=rendered.params if channel == "sms" else {},
                 secret=secret,
+                spend_pending=spend_pending,
                 idempotency_key=key,
                 created_at=now,
                 updated_at=now,

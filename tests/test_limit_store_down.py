@@ -71,6 +71,13 @@ def store(request, settings):
 
 
 @pytest.fixture
+def redis_store(settings):
+    """Redis itself away (the outage a deployment meets), for what runs in a transaction: a
+    database cache without its table would abort the transaction it is read in."""
+    return Store(settings, DOWN["redis-refused"]())
+
+
+@pytest.fixture
 def store_down(store):
     store.down()
     return store
@@ -228,21 +235,77 @@ def test_sign_in_goes_on_and_still_locks_with_one_line_per_store_error(redis_dow
     assert not any(line.startswith(("redis.", "django.db.")) for line in lines)
 
 
-# --- the SMS spend guard: an SMS is refused, an email goes ----------------------------------
-def test_the_spend_guard_refuses_an_sms_and_lets_an_email_go(store_down):
+# --- the SMS spend guard: a code's SMS is refused, any other waits to be counted, an email goes
+def test_the_spend_guard_refuses_a_codes_sms_defers_a_notices_and_lets_an_email_go(store_down):
     from messaging.kinds import Priority
-    from messaging.services import STORE_DOWN, message_spend
+    from messaging.spend import DEFERRED, STORE_DOWN, message_spend
 
     user = UserFactory()
     with console_output() as output:
-        texted = message_spend(
+        code = message_spend(
+            channel="sms", address=str(user.phone), user_id=user.pk, priority=Priority.CODE
+        )
+        notice = message_spend(
             channel="sms", address=str(user.phone), user_id=user.pk, priority=Priority.SECURITY
         )
         emailed = message_spend(
             channel="email", address=user.email, user_id=user.pk, priority=Priority.SECURITY
         )
-    assert texted is not None and texted.reason == STORE_DOWN
+    assert code is not None and code.reason == STORE_DOWN
+    assert notice is not None and notice.reason == DEFERRED
     assert emailed is None
     lines = output.getvalue().splitlines()
-    assert len(lines) == 2 and not any("Traceback" in line for line in lines), lines
-    assert "the SMS is refused" in lines[0] and "the email goes uncounted" in lines[1]
+    assert len(lines) == 3 and not any("Traceback" in line for line in lines), lines
+    assert "the SMS is refused" in lines[0]
+    assert "the SMS waits to be counted" in lines[1]
+    assert "the email goes uncounted" in lines[2]
+
+
+def test_a_notice_queued_while_redis_is_away_goes_counted_once_it_answers(redis_store, clock):
+    """Nothing lost, nothing uncounted: the SMS is queued with its caps still to count, waits
+    (retried) while the store stays away, and is counted once, then sent, when it answers."""
+    from messaging.models import OutboxMessage
+    from messaging.services import messaging_notify_user, outbox_deliver
+    from tests.messaging.spend import sms_usage
+
+    user = UserFactory()
+    redis_store.down()
+    with console_output():
+        queued = messaging_notify_user(
+            user=user, kind="account_password_changed", context={}, channels=("email", "sms")
+        )
+    texted = next(m for m in queued if m.channel == "sms")
+    texted.refresh_from_db()  # its delivery, run on commit, found the store still away
+    assert texted.spend_pending == "security"
+    assert texted.status == OutboxMessage.Status.QUEUED and texted.attempts == 1
+    assert texted.last_error.startswith("the caps' store did not answer")
+    assert sms.outbox == []
+    redis_store.up()
+    clock.advance(minutes=10)
+    assert outbox_deliver(message_id=texted.pk) == "sent"
+    texted.refresh_from_db()
+    assert texted.status == OutboxMessage.Status.SENT and texted.spend_pending == ""
+    assert len(sms.outbox) == 1
+    assert sms_usage(phone=str(user.phone), user_id=user.pk)["number_hour"] == 1
+
+
+def test_a_deferred_sms_whose_cap_filled_meanwhile_fails_audited(redis_store, clock, settings):
+    from audit.models import AuditEvent
+    from messaging.models import OutboxMessage
+    from messaging.services import messaging_notify_user, outbox_deliver
+
+    settings.SMS_CAP_PER_NUMBER_HOUR = 0
+    user = UserFactory()
+    redis_store.down()
+    with console_output():
+        queued = messaging_notify_user(
+            user=user, kind="account_password_changed", context={}, channels=("sms",)
+        )
+    redis_store.up()
+    clock.advance(minutes=10)
+    assert outbox_deliver(message_id=queued[0].pk) == "failed"
+    failed = OutboxMessage.objects.get(pk=queued[0].pk)
+    assert failed.status == OutboxMessage.Status.FAILED
+    assert "refused by the spend guard (number_hour)" in failed.last_error
+    assert sms.outbox == []
+    assert AuditEvent.objects.filter(event="messaging.failed", user=user).exists()

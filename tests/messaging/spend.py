@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from messaging.services import SMS_CAPS
+from messaging.spend import SMS_CAPS
 from portal import limits
 
 

@@ -8,7 +8,8 @@ from django.core import mail
 from audit.models import AuditEvent
 from messaging.errors import SmsBlocked
 from messaging.models import OutboxMessage
-from messaging.services import SMS_CAPS, messaging_notify_user, messaging_send
+from messaging.services import messaging_notify_user, messaging_send
+from messaging.spend import SMS_CAPS
 from portal import limits
 from tests.factories import UserFactory
 from tests.messaging.spend import sms_usage
