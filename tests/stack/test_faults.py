@@ -169,8 +169,10 @@ def test_database_connections_killed_during_load(stack):
         worker.start()
     time.sleep(3)
     killed_from = time.monotonic()
+    # With a timeout pg_terminate_backend waits until each backend is gone (without one it only
+    # signals it, and a request begun a moment later could still meet its dying connection).
     killed = stack.sql(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_stat_activity"
         " WHERE datname = current_database() AND pid <> pg_backend_pid()"
     )[0][0]
     killed_to = time.monotonic()
