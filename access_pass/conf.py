@@ -14,15 +14,6 @@ DEFAULTS = {
     # wrong pass is also one failure on the sign-in's shared IP counter, signin.lockout).
     "ACCESS_PASS_IP_FAILURES_PER_HOUR": 20,
     "ACCESS_PASS_TYPED_FAILURES_PER_HOUR": 10,
-    # After signing in with a pass the session may open only the enrolment pages until a new
-    # password is set or a passkey registered. The passkey part (another app) is reached by URL
-    # name (a name that does not resolve: no passkey offered); its page and JSON endpoints are
-    # allowed by prefix.
-    "ACCESS_PASS_PASSKEY_URL_NAME": "passkeys:register",
-    "ACCESS_PASS_PASSKEY_PREFIXES": ["/account/passkeys/add/"],
-    # Dotted name of ``f(*, user) -> int``: how many passkeys the user has; a number above the
-    # one at the pass's sign-in means one was registered. Empty: 0.
-    "ACCESS_PASS_PASSKEY_COUNT": "access_pass.door.passkey_count_webauthn",
 }
 
 

@@ -19,18 +19,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps as django_apps
 from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from access_pass import conf
 from access_pass.models import AccessPass, PassState
 from access_pass.secret import pass_matches
 from access_pass.signals import pass_used
 from audit.services import audit_record
+from passkeys.selectors import passkeys_count
 from portal import limits
 from portal.net import client_ip
 from signin import conf as signin_conf
@@ -158,22 +157,5 @@ def _sign_in(*, request: HttpRequest, user, access_pass: AccessPass, next_url: s
     request.session[ENROL] = {
         "pass": access_pass.pk,
         "next": next_url,
-        "passkeys": passkey_count(user),
+        "passkeys": passkeys_count(user_id=user.pk),
     }
-
-
-def passkey_count(user) -> int:
-    """How many passkeys ``user`` has (``ACCESS_PASS_PASSKEY_COUNT``), 0 without a passkey app."""
-    path = conf.get("ACCESS_PASS_PASSKEY_COUNT")
-    return int(import_string(path)(user=user)) if path else 0
-
-
-def passkey_count_webauthn(*, user) -> int:
-    """``ACCESS_PASS_PASSKEY_COUNT``'s default: the person's confirmed passkeys
-    (django-otp-webauthn's credentials); 0 where it is not installed."""
-    if not django_apps.is_installed("django_otp_webauthn"):
-        return 0
-    # Imported here: the model exists only where django-otp-webauthn is installed.
-    from django_otp_webauthn.models import WebAuthnCredential
-
-    return WebAuthnCredential.objects.filter(user=user, confirmed=True).count()

@@ -5,7 +5,7 @@ The new password goes through ``accounts.services.user_password_set`` (the passw
 history, every other session ended, the company directory written, ``password_changed`` sent,
 so apps get their back-channel logout) and lifts the sign-in lock as a reset does. A passkey is
 the passkey app's; the guard sees one more than there was at the pass's sign-in
-(``ACCESS_PASS_PASSKEY_COUNT``) and ends the hold. Either way the pass's record says so, it is
+(``passkeys.selectors.passkeys_count``) and ends the hold. Either way the pass's record says so, it is
 audited (``access_pass.completed``), the owner is told and ``pass_completed`` goes out.
 """
 
@@ -16,13 +16,14 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from access_pass.door import ENROL, passkey_count
+from access_pass.door import ENROL
 from access_pass.models import AccessPass
 from access_pass.services import notice_send
 from access_pass.signals import pass_completed
 from accounts import sessions
 from accounts.services import user_password_set
 from audit.services import audit_record
+from passkeys.selectors import passkeys_count
 from signin import nexts
 from signin.unlock import lock_clear
 
@@ -99,7 +100,7 @@ def enrol_passkey_check(*, request: HttpRequest) -> bool:
     state = enrol_pending(request)
     if state is None:
         return False
-    if passkey_count(request.user) <= int(state.get("passkeys") or 0):
+    if passkeys_count(user_id=request.user.pk) <= int(state.get("passkeys") or 0):
         return False
     with transaction.atomic():
         _complete(request=request, user=request.user, state=state, how=PASSKEY)

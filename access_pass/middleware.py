@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from access_pass import conf
 from access_pass.door import ENROL
 from access_pass.enrol import enrol_next, enrol_passkey_check, enrol_pending
 
@@ -22,14 +21,8 @@ ALWAYS_OPEN = ("/static/", "/i18n/", "/healthz")
 
 
 def passkey_url() -> str:
-    """The passkey app's "register a passkey" page (``ACCESS_PASS_PASSKEY_URL_NAME``), or ""."""
-    name = conf.get("ACCESS_PASS_PASSKEY_URL_NAME")
-    if not name:
-        return ""
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return ""
+    """The passkeys app's "register a passkey" page; its JSON endpoints lie below it."""
+    return reverse("passkeys:register")
 
 
 def open_paths() -> tuple[str, ...]:
@@ -37,10 +30,9 @@ def open_paths() -> tuple[str, ...]:
         reverse("access_pass:enrol"),
         reverse("access_pass:password"),
         reverse("signin:logout"),
+        passkey_url(),
     ]
-    if passkey_url():
-        paths.append(passkey_url())
-    return (*ALWAYS_OPEN, *paths, *conf.get("ACCESS_PASS_PASSKEY_PREFIXES"))
+    return (*ALWAYS_OPEN, *paths)
 
 
 class EnrolmentGuardMiddleware:

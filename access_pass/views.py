@@ -78,9 +78,8 @@ def enrol_view(request: HttpRequest) -> HttpResponse:
     state = enrol.enrol_pending(request)
     if state is None or not request.user.is_authenticated:
         return redirect("signin:login")
-    url = passkey_url()
     # Back here once registered: the guard then sees the new passkey and lets the person go on.
-    context = {"passkey_url": nexts.with_next(url, reverse("access_pass:enrol")) if url else ""}
+    context = {"passkey_url": nexts.with_next(passkey_url(), reverse("access_pass:enrol"))}
     return render(request, "access_pass/enrol.html", context)
 
 

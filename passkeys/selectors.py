@@ -11,6 +11,11 @@ def user_has_passkey(*, user_id: int) -> bool:
     return WebAuthnCredential.objects.filter(user_id=user_id, confirmed=True).exists()
 
 
+def passkeys_count(*, user_id: int) -> int:
+    """How many usable (confirmed) passkeys the user has. One query."""
+    return WebAuthnCredential.objects.filter(user_id=user_id, confirmed=True).count()
+
+
 def passkeys_of(*, user_id: int) -> QuerySet[WebAuthnCredential]:
     """The user's passkeys, the most recently used first, then the newest."""
     return WebAuthnCredential.objects.filter(user_id=user_id).order_by(
