@@ -20,6 +20,8 @@ DEFAULTS = {
     "PASSKEYS_CONFIRM_SECONDS": 300,
     # Longest name a person may give a passkey (django-otp's Device.name holds 64).
     "PASSKEYS_NAME_MAX_LENGTH": 64,
+    # Staff must have a passkey before any admin page (environment variable; the sign-in's admin
+    # site reads it here).
     "SIGNIN_STAFF_PASSKEY_REQUIRED": False,
 }
 

@@ -31,8 +31,9 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.admin import OTPAdminSite
 
 from audit.services import audit_record
+from passkeys import conf
 from passkeys.selectors import user_has_passkey
-from signin import conf, flow
+from signin import flow
 from signin.attempt import attempt_of
 from signin.flow import code_check, has_second_step, release_pending
 

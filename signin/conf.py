@@ -64,8 +64,6 @@ DEFAULTS = {
     # Dotted name of a callable () -> bool: whether the lock page offers the reset app's "unlock
     # with a code" (its SELF_UNLOCK_ENABLED). Empty: not offered.
     "SIGNIN_SELF_UNLOCK_OFFERED": "reset.unlock.self_unlock_enabled",
-    # Staff must have a passkey before any admin page (environment variable).
-    "SIGNIN_STAFF_PASSKEY_REQUIRED": False,
     # --- /api/lock-status (signin.api) ----------------------------------------------------------
     # Shared secret (environment variable); empty turns the API off.
     "LOCK_STATUS_API_SECRET": "",
