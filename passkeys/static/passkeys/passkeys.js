@@ -44,37 +44,32 @@
     return pk;
   }
 
-  function registrationJSON(c) {
-    var r = c.response;
+  function credentialJSON(c, response) {
     return {
       id: c.id,
       rawId: toB64url(c.rawId),
       type: c.type,
       authenticatorAttachment: c.authenticatorAttachment || null,
       clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toB64url(r.clientDataJSON),
-        attestationObject: toB64url(r.attestationObject),
-        transports: r.getTransports ? r.getTransports() : []
-      }
+      response: Object.assign({ clientDataJSON: toB64url(c.response.clientDataJSON) }, response)
     };
+  }
+
+  function registrationJSON(c) {
+    var r = c.response;
+    return credentialJSON(c, {
+      attestationObject: toB64url(r.attestationObject),
+      transports: r.getTransports ? r.getTransports() : []
+    });
   }
 
   function assertionJSON(c) {
     var r = c.response;
-    return {
-      id: c.id,
-      rawId: toB64url(c.rawId),
-      type: c.type,
-      authenticatorAttachment: c.authenticatorAttachment || null,
-      clientExtensionResults: c.getClientExtensionResults ? c.getClientExtensionResults() : {},
-      response: {
-        clientDataJSON: toB64url(r.clientDataJSON),
-        authenticatorData: toB64url(r.authenticatorData),
-        signature: toB64url(r.signature),
-        userHandle: toB64url(r.userHandle)
-      }
-    };
+    return credentialJSON(c, {
+      authenticatorData: toB64url(r.authenticatorData),
+      signature: toB64url(r.signature),
+      userHandle: toB64url(r.userHandle)
+    });
   }
 
   function messages() {
