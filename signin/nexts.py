@@ -24,9 +24,18 @@ NEXT_MAX_LENGTH = 2048
 
 
 def next_checked(request: HttpRequest, candidate: str | None) -> str:
-    """``candidate`` when the browser may go there after signing in, else ""."""
+    """``candidate`` when the browser may go there after signing in, else "". Checked once a
+    request (the view and the page's ``form-action`` ask for the same ``next``; the check of an
+    authorization request reads its client)."""
     if not candidate or len(candidate) > NEXT_MAX_LENGTH:
         return ""
+    checked = vars(request).setdefault("_signin_nexts", {})
+    if candidate not in checked:
+        checked[candidate] = _allowed(request, candidate)
+    return checked[candidate]
+
+
+def _allowed(request: HttpRequest, candidate: str) -> str:
     local = safe_next_url(request, candidate, default="")
     if not local:
         return ""
