@@ -5,8 +5,8 @@ The new password goes through ``accounts.services.user_password_set`` (the passw
 history, every other session ended, the company directory written, ``password_changed`` sent,
 so apps get their back-channel logout) and lifts the sign-in lock as a reset does. A passkey is
 the passkey app's; the guard sees one more than there was at the pass's sign-in
-(``passkeys.selectors.passkeys_count``) and ends the hold. Either way the pass's record says so, it is
-audited (``access_pass.completed``), the owner is told and ``pass_completed`` goes out.
+(``passkeys.selectors.passkeys_count``) and ends the hold. Either way the pass's record says so,
+it is audited (``access_pass.completed``), the owner is told and ``pass_completed`` goes out.
 """
 
 from __future__ import annotations
